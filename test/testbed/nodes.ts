@@ -126,7 +126,12 @@ async function startOne(flavor: Flavor, name: string, lower: string, repo: strin
       `--network-namespace-path=/run/netns/${name}`, `--bind-ro=${repo}:${NODE_REPO}`, '--console=read-only'];
     if (existsSync('/dev/kvm')) args.push('--bind=/dev/kvm');
     // setsid -f: nspawn outlives this process (the CLI returns while nodes run); we find its PID by its machine name.
-    await run('setsid', ['-f', 'systemd-nspawn', ...args], { stdin: 'ignore', stdout: { file: rec.logFile }, stderr: { file: `${rec.logFile}.err` } });
+    // Plain file descriptors, not pipes: a pipe held open by the daemon would keep this call waiting.
+    const out = openSync(rec.logFile, 'a');
+    const err = openSync(`${rec.logFile}.err`, 'a');
+    try {
+      await run('setsid', ['-f', 'systemd-nspawn', ...args], { stdin: 'ignore', stdout: out, stderr: err });
+    } finally { closeSync(out); closeSync(err); }
     rec.pid = await findNspawn(name);
     save();
 
@@ -167,17 +172,19 @@ async function waitReady(node: TestNode, timeoutMs: number) {
   throw new Error(`testbed: node ${node.name} (${node.address}) not ready after ${timeoutMs / 1000} s: ${last}; console log ${node.logFile}`);
 }
 
+/** All descendants of pid, from each process's parent field in /proc/N/stat (no /proc/N/task/N/children here). */
 function descendants(pid: number): number[] {
-  const out: number[] = [];
-  const walk = (p: number) => {
-    let kids: number[] = [];
+  const parent = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
     try {
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        kids = kids.concat(readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-      }
-    } catch { return; }
-    for (const k of kids) { out.push(k); walk(k); }
-  };
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(ppid, [...(parent.get(ppid) ?? []), Number(d)]);
+    } catch { /* exited */ }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => { for (const k of parent.get(p) ?? []) { out.push(k); walk(k); } };
   walk(pid);
   return out;
 }
@@ -196,6 +203,26 @@ async function findNspawn(name: string): Promise<number> {
   throw new Error(`testbed: systemd-nspawn for ${name} did not start`);
 }
 
+/** Killing the container's init ends its whole PID namespace; nspawn itself goes last. */
+function killNspawnTree(pid: number) {
+  for (const p of descendants(pid).reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  const until = Date.now() + 10_000;
+  while (pidAlive(pid) && isNspawn(pid) && Date.now() < until) runSync('sleep', ['0.05']);
+  if (pidAlive(pid) && isNspawn(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+function nspawnPids(prefix: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('systemd-nspawn') && argv.some((a) => a.startsWith(`--machine=${prefix}`))) out.push(Number(d));
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
 function isNspawn(pid: number): boolean {
   try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('systemd-nspawn'); } catch { return false; }
 }
@@ -212,13 +239,7 @@ export function teardownSync(name: string): void {
     id.knownHosts = join(id.dir, 'known_hosts');
     if (existsSync(id.key)) closeMaster(id, rec.address);
   } catch { /* no master */ }
-  if (rec.pid && isNspawn(rec.pid)) {
-    // Killing the container's init ends its whole PID namespace; then nspawn exits on its own.
-    for (const p of descendants(rec.pid).reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-    const until = Date.now() + 10_000;
-    while (pidAlive(rec.pid) && isNspawn(rec.pid) && Date.now() < until) runSync('sleep', ['0.05']);
-    if (pidAlive(rec.pid) && isNspawn(rec.pid)) { try { process.kill(rec.pid, 'SIGKILL'); } catch { /* gone */ } }
-  }
+  if (rec.pid && isNspawn(rec.pid)) killNspawnTree(rec.pid);
   const merged = join(rec.dir, 'merged');
   if (runSync('mountpoint', ['-q', merged]).exitCode === 0) {
     if (runSync('umount', [merged]).exitCode !== 0) runSync('umount', ['-l', merged]);
@@ -245,6 +266,7 @@ export function reapOrphans(): string[] {
 export function downAll(): string[] {
   const names = listRecords().map((r) => r.name);
   for (const n of names) teardownSync(n);
+  for (const pid of nspawnPids(`${NAME_PREFIX}-`)) killNspawnTree(pid);
   const netns = runSync('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`${NAME_PREFIX}-`));
   for (const n of netns) { runSync('ip', ['netns', 'del', n]); names.push(n); }
   for (const l of runSync('ip', ['-o', 'link', 'show']).stdout.split('\n')) {
@@ -262,6 +284,7 @@ export function downAll(): string[] {
 
 /** What of a node is still visible on the host: for the teardown test and `testbed list`. */
 export function leftovers(name: string, slot: number) {
+  for (const pid of nspawnPids(`${NAME_PREFIX}-`)) killNspawnTree(pid);
   const netns = runSync('ip', ['netns', 'list']).stdout.includes(name);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').includes(join(CACHE_DIR, 'nodes', name));
   const veth = runSync('ip', ['link', 'show', `vmph${slot}`]).exitCode === 0;

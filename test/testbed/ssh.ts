@@ -18,7 +18,6 @@ export function sshOptions(id: SshIdentity): string[] {
   return [
     '-i', id.key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new',
     '-o', `UserKnownHostsFile=${id.knownHosts}`, '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR',
-    '-o', 'ControlMaster=auto', '-o', `ControlPath=${join(id.dir, 'cm-%C')}`, '-o', 'ControlPersist=30',
   ];
 }
 

@@ -1,0 +1,46 @@
+// Why the startd disabled the VM universe, read from VMGahpLog and StartLog, with what to do about it.
+export interface GahpReason { reason: string; hint: string; log: string; line: string }
+
+interface Pattern { re: RegExp; reason: (m: RegExpExecArray) => string; hint: string }
+
+const VMGAHP: Pattern[] = [
+  { re: /Failed to create libvirt connection: (.*)/, reason: (m) => `libvirt not reachable: ${m[1]}`,
+    hint: 'start the libvirt daemon (systemctl enable --now libvirtd); if it is masked: systemctl unmask libvirtd' },
+  { re: /'VM_MEMORY' is not defined/, reason: () => 'VM_MEMORY is not defined (or is 0)', hint: 'set condor.vm.memory in the profile' },
+  { re: /requires root privilege/, reason: () => 'the VM gahp needs root, but HTCondor does not run as root', hint: 'start condor_master as root (the condor service does by default)' },
+  { re: /(Cannot (?:read|write) \/dev\/kvm.*)/, reason: (m) => `KVM not usable: ${m[1]}`, hint: 'load the kvm module (modprobe kvm_intel or kvm_amd) and enable VT in the BIOS' },
+  { re: /(You should define Xen bootloader|Xen bootloader file .* cannot be read)/, reason: (m) => `Xen bootloader: ${m[1]}`, hint: 'install pygrub (xen-utils) and set xen.bootloader' },
+  { re: /(A VM_TYPE of vmware is no longer supported)/, reason: (m) => m[1]!, hint: 'VMware needs HTCondor 9.11 or older' },
+  { re: /(VM networking is disabled.*)/, reason: (m) => m[1]!, hint: 'check condor.vm.networking: types, default and bridgeInterface' },
+  { re: /ERROR:? (.*)/, reason: (m) => `VM gahp error: ${m[1]}`, hint: 'see VMGahpLog on the node' },
+];
+
+const STARTLOG: Pattern[] = [
+  { re: /(To support vm universe, '?VM_GAHP_SERVER'? must be (?:defined|executable).*)/, reason: (m) => m[1]!, hint: 'install condor-vm-gahp' },
+  { re: /(Test of vmgahp for VM_TYPE\('\w+'\) failed.*)/, reason: (m) => m[1]!, hint: 'the reason is in VMGahpLog on the node' },
+  { re: /(A VM_TYPE of vmware is no longer supported)/, reason: (m) => m[1]!, hint: 'VMware needs HTCondor 9.11 or older' },
+];
+
+/** HTCondor log lines start with `MM/DD/YY HH:MM:SS` in the node's local time. */
+export function logLineTime(line: string): number | undefined {
+  const m = /^(\d\d)\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d)/.exec(line);
+  if (!m) return undefined;
+  return Math.floor(new Date(2000 + Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6])).getTime() / 1000);
+}
+
+function scan(text: string | undefined, patterns: Pattern[], since: number, log: string): GahpReason | undefined {
+  if (!text) return undefined;
+  const lines = text.split('\n').slice(-2000).filter((l) => { const t = logLineTime(l); return t === undefined || t >= since; });
+  for (const p of patterns) {
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const m = p.re.exec(lines[i]!);
+      if (m) return { reason: p.reason(m).trim(), hint: p.hint, log, line: lines[i]!.trim() };
+    }
+  }
+  return undefined;
+}
+
+/** The most specific reason: the gahp's own log first, then the startd's. */
+export function findGahpReason(logs: { vmGahpLog?: string; startLog?: string }, since: number): GahpReason | undefined {
+  return scan(logs.vmGahpLog, VMGAHP, since, 'VMGahpLog') ?? scan(logs.startLog, STARTLOG, since, 'StartLog');
+}

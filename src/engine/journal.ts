@@ -1,0 +1,31 @@
+// State that must survive a failed or killed run: a restart owed to the startd, the last backup.
+import type { Host } from '../host/host.ts';
+
+export const STATE_DIR = '/var/lib/vm-provision';
+export const JOURNAL_FILE = `${STATE_DIR}/journal.json`;
+export const LOCK_FILE = `${STATE_DIR}/run.lock`;
+
+export interface JournalData {
+  pendingRestart?: { reason: string; since: string };
+  lastConfig?: { path: string; backup?: string; writtenAt: string };
+}
+
+export class Journal {
+  constructor(private readonly host: Host, public data: JournalData) {}
+
+  static async load(host: Host): Promise<Journal> {
+    const text = await host.readFile(JOURNAL_FILE);
+    let data: JournalData = {};
+    // A torn or hand-edited journal must not block a run: start fresh but keep any restart owed.
+    try { if (text) data = JSON.parse(text) as JournalData; } catch { data = { pendingRestart: { reason: 'journal was unreadable', since: new Date().toISOString() } }; }
+    return new Journal(host, data);
+  }
+
+  async update(patch: Partial<JournalData>, remove: Array<keyof JournalData> = []): Promise<void> {
+    const next: JournalData = { ...this.data, ...patch };
+    for (const k of remove) delete next[k];
+    await this.host.mkdirp(STATE_DIR, 0o755);
+    await this.host.writeFileAtomic(JOURNAL_FILE, JSON.stringify(next, null, 2) + '\n', { mode: 0o644 });
+    this.data = next;
+  }
+}

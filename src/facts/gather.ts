@@ -1,0 +1,104 @@
+// Facts about the node, read through the Host (so the same code works locally and over SSH).
+import type { Host } from '../host/host.ts';
+import { which } from '../host/host.ts';
+import { parseConfigValVerbose, type KnobSource } from '../condor/config-val.ts';
+import { parseCondorVersionOutput, type CondorVersion } from '../condor/version.ts';
+import { splitList } from '../condor/config-order.ts';
+import {
+  cpuVirtFlags, osFamily, parseMemTotalMiB, parseOsRelease, parsePs, parseSystemctlShow,
+  type OsFamily, type OsRelease, type UnitState,
+} from './parse.ts';
+
+export type PackageManager = 'apt-get' | 'dnf' | 'yum' | 'zypper';
+
+export interface CondorFacts {
+  installed: boolean;
+  version?: CondorVersion;
+  versionLine?: string;
+  localConfigDirs: string[];
+  localConfigFiles: string[];
+  sbin?: string;
+  log?: string;
+  fullHostname?: string;
+  vmGahpLog?: string;
+  /** Daemons running now (condor_master, condor_startd, ...). */
+  daemons: string[];
+  masterRealUser?: string;
+  startdPid?: number;
+}
+
+export interface Facts {
+  hostname: string;
+  os: OsRelease & { family: OsFamily };
+  packageManager?: PackageManager;
+  kernelRelease: string;
+  isRoot: boolean;
+  memTotalMiB?: number;
+  kvm: { vmx: boolean; svm: boolean; devKvm: boolean };
+  condor: CondorFacts;
+  libvirt: { virsh?: string; units: UnitState[] };
+}
+
+export const CONDOR_FACT_KNOBS = ['LOCAL_CONFIG_DIR', 'LOCAL_CONFIG_FILE', 'SBIN', 'LOG', 'FULL_HOSTNAME', 'VM_GAHP_LOG'];
+export const LIBVIRT_UNITS = ['libvirtd.service', 'libvirtd.socket', 'virtqemud.service', 'virtqemud.socket', 'virtxend.service', 'virtxend.socket'];
+
+export async function gatherFacts(host: Host): Promise<Facts> {
+  const [osText, kernel, meminfo, cpuinfo, devKvm, uid, pmgr, condorVersionBin, virsh, ps, units] = await Promise.all([
+    host.readFile('/etc/os-release').then(async (t) => t ?? (await host.readFile('/usr/lib/os-release')) ?? ''),
+    host.readFile('/proc/sys/kernel/osrelease'),
+    host.readFile('/proc/meminfo'),
+    host.readFile('/proc/cpuinfo'),
+    host.fileInfo('/dev/kvm'),
+    host.exec('id', ['-u']),
+    detectPackageManager(host),
+    which(host, 'condor_version'),
+    which(host, 'virsh'),
+    host.exec('ps', ['-e', '-o', 'pid=', '-o', 'ruser=', '-o', 'comm=']),
+    host.exec('systemctl', ['show', '-p', 'Id,LoadState,ActiveState,UnitFileState', ...LIBVIRT_UNITS]),
+  ]);
+  const os = parseOsRelease(osText);
+  const procs = parsePs(ps.stdout);
+  const condor = await gatherCondor(host, condorVersionBin !== undefined);
+  condor.daemons = [...new Set(procs.filter((p) => p.comm.startsWith('condor_')).map((p) => p.comm))].sort();
+  condor.masterRealUser = procs.find((p) => p.comm === 'condor_master')?.ruser;
+  condor.startdPid = procs.find((p) => p.comm === 'condor_startd')?.pid;
+  return {
+    hostname: host.name,
+    os: { ...os, family: osFamily(os) },
+    packageManager: pmgr,
+    kernelRelease: (kernel ?? '').trim(),
+    isRoot: uid.stdout.trim() === '0',
+    memTotalMiB: meminfo ? parseMemTotalMiB(meminfo) : undefined,
+    kvm: { ...cpuVirtFlags(cpuinfo ?? ''), devKvm: devKvm?.kind === 'other' },
+    condor,
+    libvirt: { virsh, units: units.exitCode === 0 ? parseSystemctlShow(units.stdout) : [] },
+  };
+}
+
+async function detectPackageManager(host: Host): Promise<PackageManager | undefined> {
+  for (const pm of ['dnf', 'yum', 'apt-get', 'zypper'] as const) if (await which(host, pm)) return pm;
+  return undefined;
+}
+
+async function gatherCondor(host: Host, installed: boolean): Promise<CondorFacts> {
+  const none: CondorFacts = { installed: false, localConfigDirs: [], localConfigFiles: [], daemons: [] };
+  if (!installed) return none;
+  const [ver, cfg] = await Promise.all([
+    host.exec('condor_version', []),
+    host.exec('condor_config_val', ['-v', ...CONDOR_FACT_KNOBS]),
+  ]);
+  const knobs = parseConfigValVerbose(cfg.stdout, CONDOR_FACT_KNOBS);
+  const val = (n: string) => { const k = knobs.get(n) as KnobSource; return k.defined ? k.value : undefined; };
+  return {
+    installed: true,
+    version: parseCondorVersionOutput(ver.stdout),
+    versionLine: ver.stdout.split('\n')[0],
+    localConfigDirs: splitList(val('LOCAL_CONFIG_DIR')),
+    localConfigFiles: splitList(val('LOCAL_CONFIG_FILE')),
+    sbin: val('SBIN'),
+    log: val('LOG'),
+    fullHostname: val('FULL_HOSTNAME'),
+    vmGahpLog: val('VM_GAHP_LOG'),
+    daemons: [],
+  };
+}

@@ -1,0 +1,94 @@
+// The Host for the node the agent runs on: node:fs and execa.
+import { promises as fs, constants as fsc } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { hostname } from 'node:os';
+import { execa } from 'execa';
+import type { ExecOptions, ExecResult, FileInfo, Host, LockHandle } from './host.ts';
+import { SEARCH_PATH } from './host.ts';
+import { acquireRunLock } from './run-lock.ts';
+
+const ENV = { PATH: SEARCH_PATH.join(':'), LC_ALL: 'C', LANG: 'C' };
+
+export class LocalHost implements Host {
+  readonly name = hostname();
+
+  async exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const t0 = Date.now();
+    const r = await execa(cmd, args, {
+      reject: false, input: opts.input, timeout: opts.timeoutMs, env: { ...ENV, ...opts.env }, extendEnv: false,
+      stripFinalNewline: false, stdin: opts.input === undefined ? 'ignore' : undefined,
+    });
+    if (r.failed && r.exitCode === undefined && !r.timedOut) {
+      const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+      return { command: [cmd, ...args], exitCode: 127, stdout: '', stderr: `${cmd}: ${code === 'ENOENT' ? 'command not found' : r.shortMessage}`, durationMs: Date.now() - t0 };
+    }
+    return {
+      command: [cmd, ...args], exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''),
+      durationMs: Date.now() - t0, timedOut: r.timedOut,
+    };
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    try { return await fs.readFile(path, 'utf8'); } catch (e) { if (isMissing(e)) return undefined; throw e; }
+  }
+
+  async fileInfo(path: string): Promise<FileInfo | undefined> {
+    try {
+      const s = await fs.lstat(path);
+      const kind = s.isSymbolicLink() ? 'symlink' : s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
+      return { kind, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
+    } catch (e) { if (isMissing(e)) return undefined; throw e; }
+  }
+
+  async realpath(path: string): Promise<string | undefined> {
+    try { return await fs.realpath(path); } catch (e) { if (isMissing(e)) return undefined; throw e; }
+  }
+
+  async listDir(path: string): Promise<string[] | undefined> {
+    try { return (await fs.readdir(path)).sort(); } catch (e) { if (isMissing(e)) return undefined; throw e; }
+  }
+
+  async mkdirp(path: string, mode = 0o755): Promise<void> {
+    await fs.mkdir(path, { recursive: true, mode });
+  }
+
+  async writeFileAtomic(path: string, content: string, opts: { mode?: number } = {}): Promise<void> {
+    const tmp = join(dirname(path), `.${basename(path)}.vmp-tmp-${process.pid}`);
+    const prev = await this.fileInfo(path);
+    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, opts.mode ?? prev?.mode ?? 0o644);
+    try {
+      await fh.writeFile(content, 'utf8');
+      await fh.chmod(opts.mode ?? prev?.mode ?? 0o644);
+      if (prev) await fh.chown(prev.uid, prev.gid);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fs.rename(tmp, path);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    // The rename is durable only once the directory entry is.
+    const dir = await fs.open(dirname(path), 'r');
+    try { await dir.sync(); } finally { await dir.close(); }
+  }
+
+  async remove(path: string): Promise<void> {
+    await fs.rm(path, { force: true });
+  }
+
+  acquireLock(path: string): Promise<LockHandle> {
+    return acquireRunLock(path);
+  }
+
+  async now(): Promise<number> {
+    return Math.floor(Date.now() / 1000);
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  const c = (e as NodeJS.ErrnoException).code;
+  return c === 'ENOENT' || c === 'ENOTDIR';
+}

@@ -1,0 +1,79 @@
+import { isScalar, type Node } from 'yaml';
+import type { z } from 'zod';
+import type { PathSegment } from './issues.ts';
+import { objectKeysAt, objectsWithKey } from './schema-walk.ts';
+
+/** Edit distance counting a swap of neighbours as one edit (optimal string alignment). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      }
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest candidate to `word`, if it is close enough to be a likely typo. */
+export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { candidate, distance };
+  }
+  if (!best) return undefined;
+  const allowed = Math.min(2, Math.floor(Math.max(word.length, best.candidate.length) / 3));
+  return best.distance <= allowed && word !== best.candidate ? best.candidate : undefined;
+}
+
+export function unknownKeyHint(schema: z.core.$ZodType, parent: readonly PathSegment[], key: string): string | undefined {
+  const match = closestMatch(key, objectKeysAt(schema, parent));
+  if (match) return `did you mean ${match}?`;
+  const homes = objectsWithKey(schema, key);
+  if (homes.length > 0) {
+    const where = homes.map((h) => (h === '' ? 'the top level' : h)).join(' or ');
+    return `${key} belongs under ${where}`;
+  }
+  return undefined;
+}
+
+const YAML11_BOOLEAN = /^(y|n|yes|no|on|off)$/i;
+
+/** YAML 1.1 booleans are plain strings in YAML 1.2, which is what we parse. */
+export function yamlBooleanHint(node: Node | undefined): string | undefined {
+  if (!isScalar(node) || node.type !== 'PLAIN' || typeof node.value !== 'string') return undefined;
+  const text = node.source ?? node.value;
+  return YAML11_BOOLEAN.test(text) ? `YAML 1.2 reads \`${text}\` as a string: write true or false` : undefined;
+}
+
+export function quotedNumberHint(input: unknown): string | undefined {
+  return typeof input === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(input)
+    ? `write the number without quotes: ${input.trim()}`
+    : undefined;
+}
+
+export function enumValueHint(input: unknown, values: readonly unknown[]): string | undefined {
+  if (typeof input !== 'string') return undefined;
+  const match = closestMatch(input, values.filter((v): v is string => typeof v === 'string'));
+  return match ? `did you mean ${match}?` : undefined;
+}
+
+const YAML_ERROR_HINTS: Record<string, string> = {
+  TAB_AS_INDENT: 'indent with spaces; YAML does not allow tabs',
+  BAD_INDENT: 'keys of one mapping must line up in the same column',
+  DUPLICATE_KEY: 'remove one of them, or merge their contents',
+  MULTILINE_IMPLICIT_KEY: 'a key and its colon must be on one line; check the indentation above',
+  BLOCK_AS_IMPLICIT_KEY: 'check the indentation: a nested mapping must start on its own line',
+};
+
+export function yamlErrorHint(code: string): string | undefined {
+  return YAML_ERROR_HINTS[code];
+}

@@ -1,0 +1,18 @@
+export { formatIssue, type ProfileIssue } from './issues.ts';
+export { loadProfile, type LoadResult } from './load.ts';
+export { checkAgainstFacts, type NodeFacts } from './semantic.ts';
+export { profileJsonSchema, SCHEMA_ID } from './json-schema.ts';
+export { createLocator, type Locator, type Position } from './positions.ts';
+export {
+  HostProfileSchema,
+  XenSectionSchema,
+  VmwareSectionSchema,
+  API_VERSION,
+  KIND,
+  HYPERVISORS,
+  NETWORK_TYPES,
+  type Profile,
+  type ProfileInput,
+  type XenSection,
+  type VmwareSection,
+} from './schema.ts';

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import { configStringProblem } from './config-string.ts';
+import { absolutePathProblem, perlInterpreterProblem, type RuleProblem } from './path-rules.ts';
+
+export const API_VERSION = 'vm-provision/v1';
+export const KIND = 'HostProfile';
+export const HYPERVISORS = ['kvm', 'xen', 'vmware'] as const;
+export const NETWORK_TYPES = ['nat', 'bridge'] as const;
+
+const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const INTERFACE_PATTERN = /^[A-Za-z0-9_.:-]{1,15}$/;
+const KERNEL_MODULE_PATTERN = /^[A-Za-z0-9_-]+$/;
+const DEFAULT_INITRD_OUTPUT = '/boot/initrd-{kernelVersion}-condor-xen.img';
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+function report(ctx: Ctx, problem: RuleProblem | undefined, input: unknown, path?: (string | number)[]): void {
+  if (!problem) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: problem.message,
+    input,
+    ...(path ? { path } : {}),
+    ...(problem.hint ? { params: { hint: problem.hint } } : {}),
+  });
+}
+
+/** A string that may be written into HTCondor configuration. */
+function configString() {
+  return z.string().superRefine((value, ctx) => {
+    const message = configStringProblem(value);
+    // continue: false stops the format/path checks chained after this one from piling on.
+    if (message) ctx.addIssue({ code: 'custom', message, input: value, continue: false });
+  });
+}
+
+/** An absolute path on the node, or the literal `auto` when allowed. */
+function nodePath(example: string, opts: { auto: boolean }) {
+  return configString().superRefine((value, ctx) => {
+    if (opts.auto && value === 'auto') return;
+    report(ctx, absolutePathProblem(value, example), value);
+  });
+}
+
+const isObjectPayload = (payload: { value: unknown }): boolean =>
+  typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value);
+
+const Metadata = z
+  .strictObject({
+    name: configString()
+      .max(63)
+      .regex(NAME_PATTERN, 'must be lowercase letters, digits, "." and "-", starting and ending with a letter or digit')
+      .meta({ description: 'Name of this host profile (1-63 characters, DNS-label style).', examples: ['kvm-node'] }),
+    description: configString().optional().meta({ description: 'Free text describing the profile.' }),
+  })
+  .meta({ description: 'Identifies the profile.' });
+
+const Packages = z
+  .strictObject({
+    install: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Install missing tools (hypervisor, libvirt, ...) with the node's package manager." }),
+  })
+  .prefault({})
+  .meta({ description: 'Package installation on the node.' });
+
+// Runs even when a field failed (when:) so cross-field errors show up with the others; read defensively.
+function checkNetworking(net: Record<string, unknown>, ctx: Ctx): void {
+  const types = Array.isArray(net.types) ? net.types.filter((t): t is string => typeof t === 'string') : [];
+  types.forEach((type, index) => {
+    if (types.indexOf(type) !== index) {
+      ctx.addIssue({ code: 'custom', message: `"${type}" is listed more than once in types`, input: type, path: ['types', index] });
+    }
+  });
+  const fallback = net.default;
+  if (typeof fallback === 'string' && (NETWORK_TYPES as readonly string[]).includes(fallback) && !types.includes(fallback)) {
+    report(ctx, {
+      message: `default "${fallback}" is not one of types [${types.join(', ')}]`,
+      hint: `add ${fallback} to types, or set default to one of them`,
+    }, fallback, ['default']);
+  }
+  const iface = net.bridgeInterface;
+  if (types.includes('bridge') && (iface === null || iface === undefined)) {
+    report(ctx, {
+      message: 'types includes bridge, so bridgeInterface is required',
+      hint: 'name the host bridge the VMs attach to, e.g. bridgeInterface: br0',
+    }, iface, ['bridgeInterface']);
+  }
+  if (typeof iface === 'string' && !types.includes('bridge')) {
+    report(ctx, {
+      message: `bridgeInterface is set to "${iface}" but types does not include bridge`,
+      hint: 'add bridge to types, or remove bridgeInterface',
+    }, iface, ['bridgeInterface']);
+  }
+}
+
+const Networking = z
+  .strictObject({
+    enabled: z.boolean().default(false).meta({ description: 'Let VM jobs have network access.' }),
+    types: z
+      .array(z.enum(NETWORK_TYPES))
+      .min(1)
+      .default(['nat'])
+      .meta({ description: 'VM_NETWORKING_TYPE: the networking types offered to jobs.' }),
+    default: z
+      .enum(NETWORK_TYPES)
+      .default('nat')
+      .meta({ description: 'VM_NETWORKING_DEFAULT_TYPE: used when a job does not ask for one; must be in types.' }),
+    bridgeInterface: configString()
+      .regex(INTERFACE_PATTERN, 'must be a Linux interface name: 1-15 letters, digits, "_", ".", ":" or "-"')
+      .nullable()
+      .default(null)
+      .meta({ description: 'VM_NETWORKING_BRIDGE_INTERFACE: host bridge for bridge networking; required when types includes bridge.', examples: ['br0'] }),
+  })
+  .superRefine((net, ctx) => checkNetworking(net, ctx), { when: isObjectPayload })
+  .prefault({})
+  .meta({ description: 'VM networking (VM_NETWORKING and related settings).' });
+
+const Vm = z
+  .strictObject({
+    memory: z.int().min(1).meta({ description: 'VM_MEMORY: MiB of memory all VMs on this node may use together.', examples: [1024] }),
+    maxNumber: z.int().min(1).default(1).meta({ description: 'VM_MAX_NUMBER: how many VMs may run at once.' }),
+    networking: Networking,
+  })
+  .meta({ description: 'VM universe settings.' });
+
+const Condor = z
+  .strictObject({
+    configFile: nodePath('/etc/condor/config.d/50-vm-universe.config', { auto: true })
+      .default('auto')
+      .meta({
+        description:
+          'Config file to write: auto = <last directory of LOCAL_CONFIG_DIR>/50-vm-universe.config, otherwise an absolute path.',
+        examples: ['auto', '/etc/condor/config.d/50-vm-universe.config'],
+      }),
+    restart: z
+      .enum(['startd', 'none'])
+      .default('startd')
+      .meta({ description: 'What to restart after writing the config: startd, or none.' }),
+    vm: Vm,
+  })
+  .meta({ description: 'HTCondor configuration.' });
+
+export const XenSectionSchema = z
+  .strictObject({
+    requireDom0: z.boolean().default(true).meta({ description: 'Refuse to provision unless running in a Xen dom0.' }),
+    kernelVersion: configString().default('auto').meta({ description: 'Kernel version for VMs; auto = the running kernel.' }),
+    kernel: nodePath('/boot/vmlinuz-6.1.0-xen', { auto: true })
+      .default('auto')
+      .meta({ description: 'XEN_DEFAULT_KERNEL: absolute path, or auto.' }),
+    bootloader: nodePath('/usr/bin/pygrub', { auto: true })
+      .default('auto')
+      .meta({ description: 'XEN_BOOTLOADER: absolute path, or auto.' }),
+    initrd: z
+      .strictObject({
+        build: z.boolean().default(true).meta({ description: 'Build an initrd with the Xen front-end drivers.' }),
+        output: nodePath(DEFAULT_INITRD_OUTPUT, { auto: false })
+          .default(DEFAULT_INITRD_OUTPUT)
+          .meta({ description: 'XEN_DEFAULT_INITRD: where the initrd goes; {kernelVersion} is replaced.' }),
+        drivers: z
+          .array(configString().regex(KERNEL_MODULE_PATTERN, 'must be a kernel module name'))
+          .default(['xennet', 'xenblk'])
+          .meta({ description: 'Kernel modules to put in the initrd.' }),
+        tool: z
+          .enum(['auto', 'dracut', 'mkinitrd', 'mkinitramfs'])
+          .default('auto')
+          .meta({ description: 'Tool that builds the initrd; auto = whichever the node has.' }),
+      })
+      .prefault({})
+      .meta({ description: 'Initrd for Xen VMs.' }),
+  })
+  .meta({ description: 'Xen settings; only with hypervisor: xen.' });
+
+export const VmwareSectionSchema = z
+  .strictObject({
+    perl: configString()
+      .superRefine((value, ctx) => report(ctx, perlInterpreterProblem(value), value))
+      .default('perl')
+      .meta({ description: 'VMWARE_PERL: the Perl interpreter, a command name or absolute path.', examples: ['perl', '/usr/bin/perl'] }),
+    script: nodePath('/usr/sbin/condor_vm_vmware', { auto: true })
+      .default('auto')
+      .meta({ description: 'VMWARE_SCRIPT: the condor_vm_vmware control script; auto = the one shipped with HTCondor.' }),
+    networkingType: z
+      .enum(NETWORK_TYPES)
+      .default('nat')
+      .meta({ description: 'VMWARE_NETWORKING_TYPE.' }),
+  })
+  .meta({ description: 'VMware settings; only with hypervisor: vmware.' });
+
+const Verify = z
+  .strictObject({
+    timeout: z.int().min(10).max(3600).default(120).meta({ description: 'Seconds to wait for the node to advertise VM support.' }),
+    onFailure: z
+      .enum(['rollback', 'keep'])
+      .default('rollback')
+      .meta({ description: 'rollback restores the previous state if verification fails; keep leaves it for debugging.' }),
+  })
+  .prefault({})
+  .meta({ description: 'Checks after provisioning.' });
+
+function checkSectionsMatchHypervisor(profile: Record<string, unknown>, ctx: Ctx): void {
+  const hypervisor = profile.hypervisor;
+  if (typeof hypervisor !== 'string' || !(HYPERVISORS as readonly string[]).includes(hypervisor)) return;
+  for (const section of ['xen', 'vmware'] as const) {
+    if (profile[section] !== undefined && hypervisor !== section) {
+      report(ctx, {
+        message: `${section} section given but hypervisor is ${hypervisor}`,
+        hint: `remove the ${section} section, or set hypervisor: ${section}`,
+      }, profile[section], [section]);
+    }
+  }
+}
+
+export const HostProfileInputSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION).meta({ description: 'Format version of this file.' }),
+    kind: z.literal(KIND).meta({ description: 'Kind of document.' }),
+    metadata: Metadata,
+    hypervisor: z.enum(HYPERVISORS).meta({ description: 'Hypervisor the VM universe uses on this node.' }),
+    packages: Packages,
+    condor: Condor,
+    xen: XenSectionSchema.optional(),
+    vmware: VmwareSectionSchema.optional(),
+    verify: Verify,
+  })
+  .superRefine((profile, ctx) => checkSectionsMatchHypervisor(profile, ctx), { when: isObjectPayload });
+
+/** Parses a host profile; the output is fully defaulted, including the section of the chosen hypervisor. */
+export const HostProfileSchema = HostProfileInputSchema.transform((p) => ({
+  ...p,
+  xen: p.xen ?? (p.hypervisor === 'xen' ? XenSectionSchema.parse({}) : undefined),
+  vmware: p.vmware ?? (p.hypervisor === 'vmware' ? VmwareSectionSchema.parse({}) : undefined),
+}));
+
+export type Profile = z.output<typeof HostProfileSchema>;
+export type ProfileInput = z.input<typeof HostProfileSchema>;
+export type XenSection = z.output<typeof XenSectionSchema>;
+export type VmwareSection = z.output<typeof VmwareSectionSchema>;

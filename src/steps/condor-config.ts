@@ -1,0 +1,118 @@
+// HTCondor config: render the drop-in, check nothing overrides it, replace it atomically with a backup.
+import { basename, dirname } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { VmpError, tail } from '../errors/vmp-error.ts';
+import { renderConfig, BACKUP_DIR } from '../condor/render.ts';
+import { parseConfigValVerbose } from '../condor/config-val.ts';
+import { EXCLUDED_NAME } from '../condor/config-order.ts';
+import { findOverrides, notFromOurFile } from '../condor/override-check.ts';
+import { STATE_DIR } from '../engine/journal.ts';
+import type { Host } from '../host/host.ts';
+import type { RunContext, Step } from './step.ts';
+
+export const DROP_IN_NAME = '50-vm-universe.config';
+
+export function targetPath(ctx: RunContext): string {
+  const { profile, facts } = ctx;
+  if (profile.condor.configFile !== 'auto') return profile.condor.configFile;
+  const last = facts.condor.localConfigDirs.at(-1);
+  if (!last) {
+    throw new VmpError('CONFIG', 'HTCondor has no LOCAL_CONFIG_DIR, so configFile: auto has nowhere to write', {
+      hint: 'set condor.configFile to a file HTCondor reads (e.g. one named in LOCAL_CONFIG_FILE)',
+    });
+  }
+  return `${last.replace(/\/+$/, '')}/${DROP_IN_NAME}`;
+}
+
+async function configVal(host: Host, names: string[], env?: Record<string, string>) {
+  const r = await host.exec('condor_config_val', ['-v', ...names], { env });
+  return { r, sources: parseConfigValVerbose(r.stdout, names) };
+}
+
+export const condorConfig: Step = {
+  id: 'condor-config',
+  title: 'HTCondor config: VM_* knobs',
+  async run(ctx) {
+    const { host, facts, state } = ctx;
+    const path = targetPath(ctx);
+    state.configPath = path;
+    const layout = { localConfigDirs: facts.condor.localConfigDirs, localConfigFiles: facts.condor.localConfigFiles };
+    const inDir = layout.localConfigDirs.some((d) => d.replace(/\/+$/, '') === dirname(path));
+    if (!inDir && !layout.localConfigFiles.includes(path)) {
+      throw new VmpError('CONFIG', `HTCondor does not read ${path}: it is in no LOCAL_CONFIG_DIR (${layout.localConfigDirs.join(', ') || 'none'}) and is not LOCAL_CONFIG_FILE`, {
+        hint: 'use configFile: auto, or a path inside one of those directories',
+      });
+    }
+    if (inDir && EXCLUDED_NAME.test(basename(path))) {
+      throw new VmpError('CONFIG', `HTCondor skips files named like ${basename(path)} (LOCAL_CONFIG_DIR_EXCLUDE_REGEXP)`, { hint: `name it e.g. ${DROP_IN_NAME}` });
+    }
+    const { content, knobs } = renderConfig({ profile: ctx.profile, version: facts.condor.version!, os: 'linux', found: {} });
+    const names = knobs.map(([n]) => n);
+
+    // Before writing: a knob set in a file read after ours would silently win.
+    const before = await configVal(host, names);
+    const overrides = findOverrides(layout, path, before.sources);
+    if (overrides.length) {
+      const o = overrides[0]!;
+      throw new VmpError('CONFIG_OVERRIDDEN', `${o.knob} is also set in ${o.file}${o.line ? `, line ${o.line}` : ''} (= ${o.value ?? ''}), which HTCondor reads after ${path}: our value would not take effect${overrides.length > 1 ? ` (also: ${overrides.slice(1).map((x) => `${x.knob} in ${x.file}${x.line ? `:${x.line}` : ''}`).join(', ')})` : ''}`, {
+        hint: `remove ${overrides.map((x) => x.knob).join(', ')} from ${o.file}, or point condor.configFile at a file read later`,
+        context: { file: o.file, line: o.line },
+      });
+    }
+
+    const current = await host.readFile(path);
+    if (current === content) return { status: 'ok', summary: `${path} up to date (${names.length} knobs)` };
+    const diff = createTwoFilesPatch(current === undefined ? '/dev/null' : path, path, current ?? '', content, undefined, undefined, { context: 3 });
+    const changes = [current === undefined ? `create ${path}` : `update ${path}`];
+    state.restartReason ??= ctx.check ? 'config would change' : 'config changed';
+    if (ctx.check) { state.configChanged = true; return { status: 'pending', summary: `would ${changes[0]}`, changes, diff }; }
+
+    // Stage: the rendered file alone, read as HTCondor would read it, must define exactly our values.
+    const staged = `${STATE_DIR}/staged/${basename(path)}`;
+    await host.mkdirp(dirname(staged));
+    await host.writeFileAtomic(staged, content, { mode: 0o644 });
+    const check = await configVal(host, names, { CONDOR_CONFIG: staged });
+    const wrong = knobs.filter(([n, v]) => { const s = check.sources.get(n); return !s?.defined || (s.value !== v && !v.includes('$(')); });
+    if (wrong.length) {
+      throw new VmpError('CONFIG', `the staged config does not read back as written (${wrong.map(([n]) => n).join(', ')})`, {
+        context: { file: staged, command: ['condor_config_val', '-v', ...names], stderrTail: tail(check.r.stderr || check.r.stdout) },
+      });
+    }
+
+    // Journal first: a run killed after the write still owes the startd its restart.
+    await ctx.journal.update({ pendingRestart: { reason: state.restartReason, since: new Date().toISOString() } });
+    let backup: string | undefined;
+    if (current !== undefined) {
+      backup = `${BACKUP_DIR}/${basename(path)}.${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await host.mkdirp(BACKUP_DIR, 0o700);
+      await host.writeFileAtomic(backup, current, { mode: 0o644 });
+      await pruneBackups(host, basename(path));
+    }
+    await host.writeFileAtomic(path, content, { mode: 0o644 });
+    state.configChanged = true;
+    state.configBefore = current ?? null;
+
+    const after = await configVal(host, names);
+    const bad = notFromOurFile(path, names, after.sources);
+    if (bad.length) {
+      await restoreConfig(host, path, current ?? null);
+      const b = bad[0]!;
+      throw new VmpError('CONFIG_OVERRIDDEN', `after writing ${path}, ${b.name} comes from ${b.file ?? 'nowhere'}${b.line ? `, line ${b.line}` : ''}; the previous file was put back`, {
+        hint: `remove ${b.name} from ${b.file}`, context: { file: b.file, line: b.line },
+      });
+    }
+    await ctx.journal.update({ lastConfig: { path, backup, writtenAt: new Date().toISOString() } });
+    await host.remove(staged);
+    return { status: 'changed', summary: `${current === undefined ? 'created' : 'updated'} ${path}${backup ? ` (backup ${backup})` : ''}`, changes, diff };
+  },
+};
+
+export async function restoreConfig(host: Host, path: string, before: string | null): Promise<void> {
+  if (before === null) await host.remove(path);
+  else await host.writeFileAtomic(path, before, { mode: 0o644 });
+}
+
+async function pruneBackups(host: Host, name: string, keep = 10): Promise<void> {
+  const all = ((await host.listDir(BACKUP_DIR)) ?? []).filter((f) => f.startsWith(`${name}.`)).sort();
+  for (const f of all.slice(0, Math.max(0, all.length - keep))) await host.remove(`${BACKUP_DIR}/${f}`);
+}

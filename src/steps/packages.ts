@@ -1,0 +1,36 @@
+// Packages: install the VM-universe tools that are missing (checked first; nothing is reinstalled).
+import { VmpError } from '../errors/vmp-error.ts';
+import { KVM_NEEDS, packagesFor } from '../packages/package-map.ts';
+import { installArgv, installedPackages, installPackages } from '../packages/package-manager.ts';
+import type { Step } from './step.ts';
+
+export const packages: Step = {
+  id: 'packages',
+  title: 'Packages: libvirt, QEMU, virsh, condor-vm-gahp',
+  async run(ctx) {
+    const { facts, host, profile, state } = ctx;
+    const pm = facts.packageManager;
+    if (!pm || facts.os.family === 'unknown') {
+      throw new VmpError('PACKAGES', `no package map for ${facts.os.prettyName} (ID=${facts.os.id}${facts.os.idLike.length ? `, ID_LIKE=${facts.os.idLike.join(' ')}` : ''}; package manager: ${pm ?? 'none found'})`, {
+        hint: 'install libvirt, QEMU and condor-vm-gahp by hand and set packages.install: false',
+      });
+    }
+    const wanted = packagesFor(KVM_NEEDS, facts.os.family);
+    const installed = await installedPackages(host, pm, wanted);
+    const missing = wanted.filter((p) => !installed.has(p));
+    if (!missing.length) return { status: 'ok', summary: `all ${wanted.length} present: ${wanted.join(', ')}` };
+    const [cmd, args] = installArgv(pm, missing);
+    if (!profile.packages.install) {
+      throw new VmpError('PACKAGES', `missing packages: ${missing.join(', ')} (packages.install is false)`, { hint: `install them: ${cmd} ${args.join(' ')}` });
+    }
+    state.packagesToInstall = missing;
+    if (ctx.check) return { status: 'pending', summary: `would install ${missing.join(', ')}`, changes: missing.map((p) => `install ${p}`) };
+    ctx.progress(`installing ${missing.join(', ')}`);
+    await installPackages(host, pm, missing);
+    const now = await installedPackages(host, pm, missing);
+    const still = missing.filter((p) => !now.has(p));
+    if (still.length) throw new VmpError('PACKAGES', `${cmd} succeeded but ${still.join(', ')} still not installed`, { context: { command: [cmd, ...args] } });
+    state.packagesInstalled = missing;
+    return { status: 'changed', summary: `installed ${missing.join(', ')}`, changes: missing.map((p) => `installed ${p}`) };
+  },
+};

@@ -1,0 +1,66 @@
+// Services: the libvirt daemon enabled and running, whichever layout the node has (monolithic or modular).
+import { VmpError, tail } from '../errors/vmp-error.ts';
+import { LIBVIRT_UNITS } from '../facts/gather.ts';
+import { parseSystemctlShow, type UnitState } from '../facts/parse.ts';
+import type { Step } from './step.ts';
+
+export interface DaemonLayout { service: string; socket: string; layout: 'monolithic' | 'modular' }
+
+/** Debian 12/13 ship libvirtd; Fedora 35+/RHEL 9 fresh installs use virtqemud. Decide from the units that exist. */
+export function pickLayout(units: UnitState[]): DaemonLayout | undefined {
+  const exists = (n: string) => units.some((u) => u.name === n && u.loadState !== 'not-found' && u.loadState !== '');
+  if (exists('libvirtd.service') && !(exists('virtqemud.service') && unit(units, 'virtqemud.socket')?.unitFileState === 'enabled' && unit(units, 'libvirtd.service')?.unitFileState !== 'enabled')) {
+    return { service: 'libvirtd.service', socket: 'libvirtd.socket', layout: 'monolithic' };
+  }
+  if (exists('virtqemud.service')) return { service: 'virtqemud.service', socket: 'virtqemud.socket', layout: 'modular' };
+  return undefined;
+}
+
+const unit = (units: UnitState[], name: string) => units.find((u) => u.name === name);
+const isMasked = (u?: UnitState) => u?.loadState === 'masked' || u?.unitFileState === 'masked';
+const isEnabled = (u?: UnitState) => ['enabled', 'enabled-runtime', 'static', 'indirect', 'alias'].includes(u?.unitFileState ?? '');
+
+export const services: Step = {
+  id: 'services',
+  title: 'Services: libvirt daemon enabled and running',
+  async run(ctx) {
+    const { host, state } = ctx;
+    let units = ctx.facts.libvirt.units;
+    if (state.packagesInstalled.length) {
+      const r = await host.exec('systemctl', ['show', '-p', 'Id,LoadState,ActiveState,UnitFileState', ...LIBVIRT_UNITS]);
+      units = parseSystemctlShow(r.stdout);
+    }
+    const layout = pickLayout(units);
+    if (!layout) {
+      if (ctx.check && state.packagesToInstall.length) {
+        return { status: 'pending', summary: 'would enable and start the libvirt daemon once its package is installed', changes: ['enable and start libvirtd.service (after install)'] };
+      }
+      throw new VmpError('SERVICE', 'no libvirt daemon unit on this node (neither libvirtd.service nor virtqemud.service)', {
+        hint: 'install the libvirt daemon package (Debian: libvirt-daemon-system; RHEL: libvirt-daemon), or let vm-provision do it with packages.install: true',
+      });
+    }
+    const svc = unit(units, layout.service);
+    const sock = unit(units, layout.socket);
+    if (isMasked(svc)) {
+      // A mask is an admin's decision: report it, do not undo it. Verification shows what it costs.
+      return { status: 'ok', summary: `${layout.service} is masked: left as the admin set it`, warnings: [`${layout.service} is masked; the VM universe needs it (systemctl unmask ${layout.service})`] };
+    }
+    const actions: Array<[string, string[]]> = [];
+    if (!isEnabled(svc) && !isEnabled(sock)) actions.push([`enable ${layout.service}`, ['enable', layout.service]]);
+    // Socket activation counts as running: libvirtd exits when idle (--timeout 120) and comes back on demand.
+    if (svc?.activeState !== 'active' && sock?.activeState !== 'active') actions.push([`start ${layout.service}`, ['start', layout.service]]);
+    if (!actions.length) {
+      return { status: 'ok', summary: `${layout.service} (${layout.layout}) enabled, ${svc?.activeState === 'active' ? 'running' : `socket-activated via ${layout.socket}`}` };
+    }
+    if (ctx.check) return { status: 'pending', summary: `would ${actions.map(([a]) => a).join(' and ')}`, changes: actions.map(([a]) => a) };
+    for (const [, args] of actions) {
+      const r = await host.exec('systemctl', args, { timeoutMs: 120_000 });
+      if (r.exitCode !== 0) {
+        throw new VmpError('SERVICE', `systemctl ${args.join(' ')} failed (exit ${r.exitCode})`, {
+          hint: `see: journalctl -u ${layout.service}`, context: { command: ['systemctl', ...args], stderrTail: tail(r.stderr) },
+        });
+      }
+    }
+    return { status: 'changed', summary: actions.map(([a]) => a).join(', '), changes: actions.map(([a]) => a) };
+  },
+};

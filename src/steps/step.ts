@@ -1,0 +1,52 @@
+// The step contract: check the current state, then act only on a difference (or, with --check, say what it would do).
+import type { Host } from '../host/host.ts';
+import type { Profile } from '../profile/index.ts';
+import type { Facts } from '../facts/gather.ts';
+import type { Journal } from '../engine/journal.ts';
+import type { SlotVm } from '../condor/status.ts';
+
+export type StepStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'pending';
+
+export interface StepOutcome {
+  status: StepStatus;
+  /** One line: what was checked and what was (or would be) done. */
+  summary: string;
+  changes?: string[];
+  diff?: string;
+  warnings?: string[];
+}
+
+/** What earlier steps did or (in --check) would do, so later steps plan from it. */
+export interface RunState {
+  packagesToInstall: string[];
+  packagesInstalled: string[];
+  configPath?: string;
+  configChanged: boolean;
+  /** Content before our write; null when the file did not exist. undefined = not written in this run. */
+  configBefore?: string | null;
+  restartReason?: string;
+  restartedAt?: number;
+  slots?: SlotVm[];
+}
+
+export interface RunContext {
+  host: Host;
+  profile: Profile;
+  profileFile: string;
+  facts: Facts;
+  check: boolean;
+  state: RunState;
+  journal: Journal;
+  /** Progress for long steps (shown live on a terminal). */
+  progress(message: string): void;
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  run(ctx: RunContext): Promise<StepOutcome>;
+}
+
+export function newRunState(): RunState {
+  return { packagesToInstall: [], packagesInstalled: [], configChanged: false };
+}
