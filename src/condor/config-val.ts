@@ -6,6 +6,8 @@ export interface KnobSource {
   /** A file path, or a pseudo-source like <Default>, <Detected>, <Environment>. */
   file?: string;
   line?: number;
+  /** The value as written, before $(...) expansion. */
+  raw?: string;
 }
 
 /**
@@ -25,9 +27,10 @@ export function parseConfigValVerbose(stdout: string, names: string[]): Map<stri
       cur ??= { name: '', defined: false };
       cur.file = m[1];
       if (m[2]) cur.line = Number(m[2]);
-    } else if ((m = /^ # raw: ([A-Za-z0-9_.]+)\s*=/.exec(line))) {
+    } else if ((m = /^ # raw: ([A-Za-z0-9_.]+)\s*=\s?(.*)$/.exec(line))) {
       cur ??= { name: '', defined: false };
       if (!cur.name) cur.name = want.get(m[1]!.toUpperCase()) ?? m[1]!;
+      cur.raw = m[2];
     } else if ((m = /^\s*Defined in '(.*)', line (\d+)\.?$/.exec(line))) {
       if (cur) { cur.file = m[1]; cur.line = Number(m[2]); }
     } else if ((m = /^([A-Za-z0-9_.]+)\s*(?:=|:)\s?(.*)$/.exec(line)) && want.has(m[1]!.toUpperCase())) {

@@ -13,7 +13,12 @@ export function findOverrides(layout: ConfigLayout, ourFile: string, sources: Ma
   return out;
 }
 
-/** After writing: every knob we wrote must come from our file. */
-export function notFromOurFile(ourFile: string, names: string[], sources: Map<string, KnobSource>): KnobSource[] {
-  return names.map((n) => sources.get(n)!).filter((s) => !s || s.file !== ourFile);
+/**
+ * After writing: every knob we wrote must come from our file. HTCondor names <Default> instead when the
+ * value equals its built-in default, so that counts as ours when the raw text is what we wrote.
+ */
+export function notFromOurFile(ourFile: string, knobs: Array<[string, string]>, sources: Map<string, KnobSource>): KnobSource[] {
+  return knobs.map(([n, v]) => ({ s: sources.get(n), v }))
+    .filter(({ s, v }) => !s || !(s.file === ourFile || (s.file === '<Default>' && s.raw === v)))
+    .map(({ s }, i) => s ?? { name: knobs[i]![0], defined: false });
 }

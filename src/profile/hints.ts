@@ -34,8 +34,13 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   return best.distance <= allowed && word !== best.candidate ? best.candidate : undefined;
 }
 
+/** The allowed key that an unknown `key` under `parent` is probably a typo of. */
+export function suggestKey(schema: z.core.$ZodType, parent: readonly PathSegment[], key: string): string | undefined {
+  return closestMatch(key, objectKeysAt(schema, parent));
+}
+
 export function unknownKeyHint(schema: z.core.$ZodType, parent: readonly PathSegment[], key: string): string | undefined {
-  const match = closestMatch(key, objectKeysAt(schema, parent));
+  const match = suggestKey(schema, parent, key);
   if (match) return `did you mean ${match}?`;
   const homes = objectsWithKey(schema, key);
   if (homes.length > 0) {
@@ -72,8 +77,10 @@ const YAML_ERROR_HINTS: Record<string, string> = {
   DUPLICATE_KEY: 'remove one of them, or merge their contents',
   MULTILINE_IMPLICIT_KEY: 'a key and its colon must be on one line; check the indentation above',
   BLOCK_AS_IMPLICIT_KEY: 'check the indentation: a nested mapping must start on its own line',
+  MISSING_CHAR: 'a quote, [ or { is not closed',
 };
 
-export function yamlErrorHint(code: string): string | undefined {
+export function yamlErrorHint(code: string, message: string): string | undefined {
+  if (/^Flow (sequence|map)/.test(message)) return 'close the [ or { on the same line, or indent the lines inside it';
   return YAML_ERROR_HINTS[code];
 }

@@ -21,7 +21,7 @@ function documentIssue(file: string, message: string, at: Position = { line: 1, 
 
 function yamlIssue(file: string, error: YAMLError, lineCounter: LineCounter, text: string, locator: Locator): ProfileIssue {
   const at = lineCounter.linePos(error.pos[0]);
-  const hint = yamlErrorHint(error.code);
+  const hint = yamlErrorHint(error.code, error.message);
   if (error.code === 'DUPLICATE_KEY') {
     const path: PathSegment[] = locator.pathAtOffset(error.pos[0]);
     const key = path.length > 0 ? String(path[path.length - 1]) : text.slice(error.pos[0], error.pos[1]);

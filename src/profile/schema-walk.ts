@@ -10,6 +10,7 @@ interface Def {
   in?: Schema;
   shape?: Record<string, Schema>;
   element?: Schema;
+  format?: string;
 }
 
 const defOf = (schema: Schema): Def => schema._zod.def as unknown as Def;
@@ -30,14 +31,25 @@ function child(schema: Schema, segment: PathSegment): Schema | undefined {
   return undefined;
 }
 
-/** Keys of the object schema at `path`, or [] if there is none. */
-export function objectKeysAt(schema: Schema, path: readonly PathSegment[]): string[] {
+function schemaAt(schema: Schema, path: readonly PathSegment[]): Schema | undefined {
   let current: Schema | undefined = schema;
   for (const segment of path) {
     current = current && child(current, segment);
   }
-  const def = current ? defOf(unwrap(current)) : undefined;
+  return current && unwrap(current);
+}
+
+/** Keys of the object schema at `path`, or [] if there is none. */
+export function objectKeysAt(schema: Schema, path: readonly PathSegment[]): string[] {
+  const found = schemaAt(schema, path);
+  const def = found && defOf(found);
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+/** Whether the schema at `path` is an integer (zod reports a wrong type as "number"). */
+export function isIntegerAt(schema: Schema, path: readonly PathSegment[]): boolean {
+  const found = schemaAt(schema, path);
+  return found !== undefined && /int/.test(String(defOf(found).format ?? ''));
 }
 
 /** Dotted paths of the objects that accept `key` ("" for the top level). */

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
-import { enumValueHint, quotedNumberHint, unknownKeyHint, yamlBooleanHint } from './hints.ts';
+import { enumValueHint, quotedNumberHint, suggestKey, unknownKeyHint, yamlBooleanHint } from './hints.ts';
 import { dottedPath, type PathSegment, type ProfileIssue } from './issues.ts';
 import type { Locator } from './positions.ts';
+import { isIntegerAt } from './schema-walk.ts';
 
 // Turns zod's issues into ProfileIssues with our wording, a position in the YAML and a hint.
 
@@ -64,10 +65,22 @@ export function toProfileIssues(issues: readonly Issue[], ctx: TranslateContext)
     return { file: ctx.file, line, col, path: dottedPath(path), message, ...(hint ? { hint } : {}) };
   };
 
+  const pathOf = (issue: Issue): PathSegment[] => issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+  // A misspelt key also makes the real one "missing"; the did-you-mean on the typo says it all.
+  const typoFor = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    for (const key of issue.keys) {
+      const meant = suggestKey(ctx.schema, pathOf(issue), key);
+      if (meant) typoFor.add(dottedPath([...pathOf(issue), meant]));
+    }
+  }
+
   return issues.flatMap((issue): ProfileIssue[] => {
-    const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+    const path = pathOf(issue);
     const input = valueAt(ctx.data, path);
     const missing = path.length > 0 && input === undefined;
+    if (missing && typoFor.has(dottedPath(path))) return [];
 
     switch (issue.code) {
       case 'unrecognized_keys':
@@ -76,7 +89,8 @@ export function toProfileIssues(issues: readonly Issue[], ctx: TranslateContext)
         );
       case 'invalid_type': {
         if (missing) return [make(path, `missing required key "${String(path[path.length - 1])}"`, undefined)];
-        const expected = EXPECTED[issue.expected] ?? issue.expected;
+        const kind = issue.expected === 'number' && isIntegerAt(ctx.schema, path) ? 'int' : issue.expected;
+        const expected = EXPECTED[kind] ?? kind;
         const hint =
           issue.expected === 'boolean'
             ? yamlBooleanHint(ctx.locator.nodeAt(path))

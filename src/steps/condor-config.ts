@@ -62,7 +62,8 @@ export const condorConfig: Step = {
 
     const current = await host.readFile(path);
     if (current === content) return { status: 'ok', summary: `${path} up to date (${names.length} knobs)` };
-    const diff = createTwoFilesPatch(current === undefined ? '/dev/null' : path, path, current ?? '', content, undefined, undefined, { context: 3 });
+    const diff = createTwoFilesPatch(current === undefined ? '/dev/null' : path, path, current ?? '', content, undefined, undefined, { context: 3 })
+      .split('\n').filter((l) => !l.startsWith('====') && !l.startsWith('Index: ')).join('\n');
     const changes = [current === undefined ? `create ${path}` : `update ${path}`];
     state.restartReason ??= ctx.check ? 'config would change' : 'config changed';
     if (ctx.check) { state.configChanged = true; return { status: 'pending', summary: `would ${changes[0]}`, changes, diff }; }
@@ -72,9 +73,9 @@ export const condorConfig: Step = {
     await host.mkdirp(dirname(staged));
     await host.writeFileAtomic(staged, content, { mode: 0o644 });
     const check = await configVal(host, names, { CONDOR_CONFIG: staged });
-    const wrong = knobs.filter(([n, v]) => { const s = check.sources.get(n); return !s?.defined || (s.value !== v && !v.includes('$(')); });
+    const wrong = notFromOurFile(staged, knobs, check.sources);
     if (wrong.length) {
-      throw new VmpError('CONFIG', `the staged config does not read back as written (${wrong.map(([n]) => n).join(', ')})`, {
+      throw new VmpError('CONFIG', `the staged config does not read back as written (${wrong.map((w) => w.name).join(', ')})`, {
         context: { file: staged, command: ['condor_config_val', '-v', ...names], stderrTail: tail(check.r.stderr || check.r.stdout) },
       });
     }
@@ -93,7 +94,7 @@ export const condorConfig: Step = {
     state.configBefore = current ?? null;
 
     const after = await configVal(host, names);
-    const bad = notFromOurFile(path, names, after.sources);
+    const bad = notFromOurFile(path, knobs, after.sources);
     if (bad.length) {
       await restoreConfig(host, path, current ?? null);
       const b = bad[0]!;

@@ -130,7 +130,7 @@ async function startOne(flavor: Flavor, name: string, lower: string, repo: strin
     const out = openSync(rec.logFile, 'a');
     const err = openSync(`${rec.logFile}.err`, 'a');
     try {
-      await run('setsid', ['-f', 'systemd-nspawn', ...args], { stdin: 'ignore', stdout: out, stderr: err });
+      await run('setsid', ['-f', 'systemd-nspawn', ...args], { stdin: 'ignore', stdout: out as unknown as 'inherit', stderr: err as unknown as 'inherit' });
     } finally { closeSync(out); closeSync(err); }
     rec.pid = await findNspawn(name);
     save();
