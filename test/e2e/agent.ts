@@ -1,0 +1,53 @@
+// Helpers for end-to-end tests: put the built single-file agent on a testbed node and run it there.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TestNode } from '../testbed/nodes.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const DIST = join(ROOT, 'dist/vm-provision.mjs');
+export const AGENT = '/usr/local/bin/vm-provision';
+
+/** Copies dist/vm-provision.mjs (built by `npm test`'s build step) and the examples onto the node. */
+export async function installAgent(node: TestNode): Promise<void> {
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first (npm test does)`);
+  await node.copyIn(DIST, AGENT);
+  await node.ssh(['chmod', '755', AGENT]);
+  await node.ssh(['mkdir', '-p', '/root/examples', '/root/profiles']);
+  for (const f of readdirSync(join(ROOT, 'examples'))) await node.copyIn(join(ROOT, 'examples', f), `/root/examples/${f}`);
+}
+
+export function vmp(node: TestNode, args: string[], opts: { timeoutMs?: number } = {}) {
+  return node.ssh([AGENT, ...args], { timeoutMs: opts.timeoutMs ?? 600_000 });
+}
+
+/** Writes a profile onto the node from a text. */
+export async function putProfile(node: TestNode, name: string, text: string): Promise<string> {
+  const path = `/root/profiles/${name}`;
+  await node.ssh(['tee', path], { input: text });
+  return path;
+}
+
+export async function startdPid(node: TestNode): Promise<string> {
+  return (await node.ssh(['pgrep', '-x', 'condor_startd'])).stdout.trim();
+}
+
+/** A fingerprint of everything apply could change: packages, /etc/condor, unit states, startd PID. */
+export async function nodeFingerprint(node: TestNode): Promise<string> {
+  const r = await node.sh([
+    "dpkg-query -W -f '${Package} ${Status}\\n' | sort | sha256sum",
+    'find /etc/condor -type f -print0 | sort -z | xargs -0 sha256sum',
+    'ls -la /etc/condor/config.d',
+    'systemctl is-enabled libvirtd.service 2>&1 || true',
+    'pgrep -x condor_startd',
+    'ls /var/lib/vm-provision/backups 2>/dev/null || true',
+  ].join('; '));
+  return r.stdout;
+}
+
+export function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export async function vmStatus(node: TestNode): Promise<string> {
+  return (await node.ssh(['condor_status', '-vm', '-af', 'Name', 'VM_Type', 'VM_Memory'])).stdout.trim();
+}
