@@ -86,9 +86,12 @@ async function inNode(node: TestNode, argv: string[] = APPLY_ARGV): Promise<{ ms
 }
 
 /** (b) From the host: ssh + the node process, one fresh SSH connection per run (no ControlMaster). */
-function overSsh(node: TestNode): Promise<Proc> {
-  return timed('ssh', [...sshOptions(node.identity), `root@${node.address}`, '--', shellQuote(APPLY_ARGV)]);
+function overSsh(node: TestNode, mux: string[] = []): Promise<Proc> {
+  return timed('ssh', [...sshOptions(node.identity), ...mux, `root@${node.address}`, '--', shellQuote(APPLY_ARGV)]);
 }
+
+/** (b2) options: reuse one SSH connection, as Ansible does by default (ControlMaster=auto, ControlPersist=60s). */
+const muxOptions = (dir: string) => ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(dir, 'cm-%C')}`, '-o', 'ControlPersist=60s'];
 
 /** (c) From the host: ansible-playbook against the same node. */
 function ansibleArgs(node: TestNode, varsFile: string, extra: string[] = []): string[] {
@@ -192,7 +195,10 @@ async function main() {
     if (warmA.code !== 0) throw new BenchError(`the second apply was not a no-op (--detailed-exitcodes exit ${warmA.code}):\n${tailOf(warmA.out, 40)}`);
 
     // Measure, interleaved: (a), (b), (c), (a), (b), (c), ...
-    const a: number[] = []; const b: number[] = []; const c: number[] = [];
+    const mux = muxOptions(tmp);
+    const warmB2 = await overSsh(node, mux);
+    if (warmB2.code !== 0) throw new BenchError(`apply over a shared ssh connection failed (exit ${warmB2.code}):\n${tailOf(warmB2.stdout + warmB2.stderr, 40)}`);
+    const a: number[] = []; const b: number[] = []; const b2: number[] = []; const c: number[] = [];
     const ver: number[] = []; const bare: number[] = [];
     for (let i = 1; i <= runs; i++) {
       const ra = await inNode(node);
@@ -201,13 +207,16 @@ async function main() {
       const rb = await overSsh(node);
       if (rb.code !== 0) throw new BenchError(`run ${i} (b): vm-provision over ssh was not a no-op (exit ${rb.code}):\n${tailOf(rb.stdout + rb.stderr, 40)}`);
       b.push(rb.ms);
+      const rb2 = await overSsh(node, mux);
+      if (rb2.code !== 0) throw new BenchError(`run ${i} (b2): vm-provision over a shared ssh connection was not a no-op (exit ${rb2.code}):\n${tailOf(rb2.stdout + rb2.stderr, 40)}`);
+      b2.push(rb2.ms);
       const rc = await timed('ansible-playbook', ansibleArgs(node, varsFile), ansibleEnv());
       ansibleNoop(rc, node, `run ${i} (c)`);
       c.push(rc.ms);
       // Context for what the no-op costs: Node.js start alone, and Node.js + loading the bundle.
       ver.push((await inNode(node, ['node', NODE_BIN, '--version'])).ms);
       bare.push((await inNode(node, ['node', '-e', '0'])).ms);
-      note(`run ${i}/${runs}: (a) ${sec(ra.ms)} s  (b) ${sec(rb.ms)} s  (c) ${sec(rc.ms)} s`);
+      note(`run ${i}/${runs}: (a) ${sec(ra.ms)} s  (b) ${sec(rb.ms)} s  (b2) ${sec(rb2.ms)} s  (c) ${sec(rc.ms)} s`);
     }
 
     // Where the no-op time goes: the engine's own timing of each step (one extra run, not counted above).
@@ -218,8 +227,8 @@ async function main() {
       steps: Object.fromEntries(lines.filter((l) => l.type === 'step').map((l) => [l.step, l.ms])),
     };
 
-    const A = stats(a); const B = stats(b); const C = stats(c); const V = stats(ver); const N0 = stats(bare);
-    const ratioCB = C.median / B.median; const ratioCA = C.median / A.median;
+    const A = stats(a); const B = stats(b); const B2 = stats(b2); const C = stats(c); const V = stats(ver); const N0 = stats(bare);
+    const ratioCB = C.median / B.median; const ratioCA = C.median / A.median; const ratioCB2 = C.median / B2.median;
     const goalNoop = A.median <= GOAL_NOOP_S * 1000; const goalRatio = ratioCB >= GOAL_RATIO;
 
     const row = (label: string, s: Stats) => `${label.padEnd(46)} ${sec(s.median).padStart(7)} ${sec(s.min).padStart(7)} ${sec(s.max).padStart(7)} ${String(s.runs).padStart(5)}`;
@@ -231,11 +240,12 @@ async function main() {
     say(`${'wall time of the whole process, seconds'.padEnd(46)} ${'median'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)} ${'runs'.padStart(5)}`);
     say(row('(a) vm-provision no-op apply, timed on node', A));
     say(row('(b) vm-provision no-op apply, ssh from host', B));
+    say(row('(b2) same, over a reused ssh connection', B2));
     say(row('(c) ansible-playbook no-op, from host', C));
     say(row('    node vm-provision.mjs --version, on node', V));
     say(row('    node -e 0, on node', N0));
     say();
-    say(`ratio (c)/(b): ${ratioCB.toFixed(1)}x    ratio (c)/(a): ${ratioCA.toFixed(1)}x    (medians)`);
+    say(`ratio (c)/(b): ${ratioCB.toFixed(1)}x    ratio (c)/(b2): ${ratioCB2.toFixed(1)}x    ratio (c)/(a): ${ratioCA.toFixed(1)}x    (medians)`);
     say(`goal (a) <= ${GOAL_NOOP_S} s:       ${goalNoop ? 'MET' : 'NOT MET'} (${sec(A.median)} s)`);
     say(`goal (c)/(b) >= ${GOAL_RATIO}x:      ${goalRatio ? 'MET' : 'NOT MET'} (${ratioCB.toFixed(1)}x)`);
     if (breakdown.applyMs !== undefined) {
@@ -246,8 +256,8 @@ async function main() {
     mkdirSync(dirname(RESULTS), { recursive: true });
     writeFileSync(RESULTS, `${JSON.stringify({
       date: new Date().toISOString(), runs, machine, nodeInfo,
-      results: { a_inNode: A, b_overSsh: B, c_ansible: C, nodeVersion: V, nodeBare: N0 },
-      ratios: { c_over_b: ratioCB, c_over_a: ratioCA },
+      results: { a_inNode: A, b_overSsh: B, b2_overSharedSsh: B2, c_ansible: C, nodeVersion: V, nodeBare: N0 },
+      ratios: { c_over_b: ratioCB, c_over_b2: ratioCB2, c_over_a: ratioCA },
       goals: { noopSeconds: { goal: GOAL_NOOP_S, met: goalNoop }, ratio: { goal: GOAL_RATIO, met: goalRatio } },
       breakdown, firstApplyMs: first.ms, ansibleWarmupMs: warm.ms, ansibleTasksOk: warmRecap.ok,
     }, null, 2)}\n`);
@@ -256,6 +266,7 @@ async function main() {
     if (node) {
       // Ansible's ControlPersist master for this node would otherwise linger up to 60 s.
       await timed('ssh', ['-o', `ControlPath=${join(homedir(), '.ansible/cp/%C')}`, '-O', 'exit', `root@${node.address}`]).catch(() => undefined);
+      await timed('ssh', [...muxOptions(tmp), '-O', 'exit', `root@${node.address}`]).catch(() => undefined);
       await node.stop();
       note(`${node.name} stopped`);
     }

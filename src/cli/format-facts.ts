@@ -12,6 +12,7 @@ export function formatFacts(f: Facts, hw: { cpu: { brand: string; cores: number;
     ['cpu', `${hw.cpu.brand}, ${hw.cpu.cores} cores, virtualization flags: ${f.kvm.vmx ? 'vmx' : f.kvm.svm ? 'svm' : 'none'}`],
     ['memory', `${f.memTotalMiB ?? hw.memory.totalMiB} MiB`],
     ['kvm', f.kvm.devKvm ? '/dev/kvm present' : '/dev/kvm missing'],
+    ['xen', `${f.xen.role} (${f.xen.decidedBy})`],
     ['htcondor', c.installed ? `${c.version?.text ?? '?'} (${c.versionLine ?? ''})` : 'not installed'],
   ];
   if (c.installed) {

@@ -39,6 +39,10 @@ export const KNOBS: KnobSpec[] = [
     value: (c) => (net(c.profile).enabled && net(c.profile).types.includes('bridge') ? net(c.profile).bridgeInterface ?? undefined : undefined),
   },
   { name: 'XEN_BOOTLOADER', hypervisors: ['xen'], value: (c) => c.found.XEN_BOOTLOADER },
+  { name: 'XEN_DEFAULT_INITRD', hypervisors: ['xen'], until: '7.4.0', value: (c) => c.found.XEN_INITRD },
+  // 7.4+ has no admin-side default initrd: advertise where the node keeps one, for `xen_initrd = $$(XenInitrd)`.
+  { name: 'XenInitrd', hypervisors: ['xen'], since: '7.4.0', value: (c) => (c.found.XEN_INITRD ? `"${c.found.XEN_INITRD}"` : undefined) },
+  { name: 'STARTD_ATTRS', hypervisors: ['xen'], since: '7.4.0', value: (c) => (c.found.XEN_INITRD ? '$(STARTD_ATTRS) XenInitrd' : undefined) },
 ];
 
 export function versionReads(k: KnobSpec, v: CondorVersion): boolean {

@@ -7,7 +7,9 @@ import { services } from '../steps/services.ts';
 import { condorConfig } from '../steps/condor-config.ts';
 import { restart } from '../steps/restart.ts';
 import { verify } from '../steps/verify.ts';
+import { initrd } from '../steps/initrd.ts';
 
-export function stepsFor(_profile: Profile): Step[] {
+export function stepsFor(profile: Profile): Step[] {
+  if (profile.hypervisor === 'xen') return [preflight, packages, services, initrd, condorConfig, restart, verify];
   return [preflight, packages, services, condorConfig, restart, verify];
 }

@@ -1,7 +1,7 @@
 // Errors are values: a code, where it happened, and what to do about it.
 export type ErrorCode =
   | 'USAGE' | 'PROFILE_INVALID' | 'LOCKED' | 'NEEDS_ROOT'
-  | 'PREFLIGHT' | 'PACKAGES' | 'SERVICE' | 'CONFIG' | 'CONFIG_OVERRIDDEN' | 'RESTART' | 'VERIFY'
+  | 'PREFLIGHT' | 'PACKAGES' | 'SERVICE' | 'CONFIG' | 'CONFIG_OVERRIDDEN' | 'RESTART' | 'VERIFY' | 'INITRD'
   | 'COMMAND' | 'INTERNAL';
 
 export interface ErrorContext {

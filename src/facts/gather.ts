@@ -3,6 +3,7 @@ import type { Host } from '../host/host.ts';
 import { which } from '../host/host.ts';
 import { parseConfigValVerbose, type KnobSource } from '../condor/config-val.ts';
 import { parseCondorVersionOutput, type CondorVersion } from '../condor/version.ts';
+import { detectXenRole, readXenSignals, type XenDetection } from '../xen/dom0.ts';
 import { splitList } from '../condor/config-order.ts';
 import {
   cpuVirtFlags, osFamily, parseMemTotalMiB, parseOsRelease, parsePs, parseSystemctlShow,
@@ -37,13 +38,14 @@ export interface Facts {
   kvm: { vmx: boolean; svm: boolean; devKvm: boolean };
   condor: CondorFacts;
   libvirt: { virsh?: string; units: UnitState[] };
+  xen: XenDetection;
 }
 
 export const CONDOR_FACT_KNOBS = ['LOCAL_CONFIG_DIR', 'LOCAL_CONFIG_FILE', 'SBIN', 'LOG', 'FULL_HOSTNAME', 'VM_GAHP_LOG'];
 export const LIBVIRT_UNITS = ['libvirtd.service', 'libvirtd.socket', 'virtqemud.service', 'virtqemud.socket', 'virtxend.service', 'virtxend.socket'];
 
 export async function gatherFacts(host: Host): Promise<Facts> {
-  const [osText, kernel, meminfo, cpuinfo, devKvm, uid, pmgr, condorVersionBin, virsh, ps, units] = await Promise.all([
+  const [osText, kernel, meminfo, cpuinfo, devKvm, uid, pmgr, condorVersionBin, virsh, ps, units, xen] = await Promise.all([
     host.readFile('/etc/os-release').then(async (t) => t ?? (await host.readFile('/usr/lib/os-release')) ?? ''),
     host.readFile('/proc/sys/kernel/osrelease'),
     host.readFile('/proc/meminfo'),
@@ -55,6 +57,7 @@ export async function gatherFacts(host: Host): Promise<Facts> {
     which(host, 'virsh'),
     host.exec('ps', ['-e', '-o', 'pid=', '-o', 'ruser=', '-o', 'comm=']),
     host.exec('systemctl', ['show', '-p', 'Id,LoadState,ActiveState,UnitFileState', ...LIBVIRT_UNITS]),
+    readXenSignals(host).then(detectXenRole),
   ]);
   const os = parseOsRelease(osText);
   const procs = parsePs(ps.stdout);
@@ -72,6 +75,7 @@ export async function gatherFacts(host: Host): Promise<Facts> {
     kvm: { ...cpuVirtFlags(cpuinfo ?? ''), devKvm: devKvm?.kind === 'other' },
     condor,
     libvirt: { virsh, units: units.exitCode === 0 ? parseSystemctlShow(units.stdout) : [] },
+    xen,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configStringProblem } from './config-string.ts';
+import { isStockInitrdName } from '../initrd/stock-names.ts';
 import { absolutePathProblem, perlInterpreterProblem, type RuleProblem } from './path-rules.ts';
 
 export const API_VERSION = 'vm-provision/v1';
@@ -156,6 +157,14 @@ export const XenSectionSchema = z
       .strictObject({
         build: z.boolean().default(true).meta({ description: 'Build an initrd with the Xen front-end drivers.' }),
         output: nodePath(DEFAULT_INITRD_OUTPUT, { auto: false })
+          .superRefine((value, ctx) => {
+            if (value.startsWith('/') && !value.split('/').includes('..') && isStockInitrdName(value)) {
+              report(ctx, {
+                message: `${value} is the distribution's own (stock) initrd name: the node boots with that image, vm-provision never writes it`,
+                hint: `use a separate image, e.g. ${DEFAULT_INITRD_OUTPUT}`,
+              }, value);
+            }
+          })
           .default(DEFAULT_INITRD_OUTPUT)
           .meta({ description: 'XEN_DEFAULT_INITRD: where the initrd goes; {kernelVersion} is replaced.' }),
         drivers: z

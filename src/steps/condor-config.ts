@@ -9,6 +9,7 @@ import { findOverrides, notFromOurFile } from '../condor/override-check.ts';
 import { STATE_DIR } from '../engine/journal.ts';
 import type { Host } from '../host/host.ts';
 import type { RunContext, Step } from './step.ts';
+import { findPygrub, predictedPygrub } from '../xen/tools.ts';
 
 export const DROP_IN_NAME = '50-vm-universe.config';
 
@@ -46,7 +47,7 @@ export const condorConfig: Step = {
     if (inDir && EXCLUDED_NAME.test(basename(path))) {
       throw new VmpError('CONFIG', `HTCondor skips files named like ${basename(path)} (LOCAL_CONFIG_DIR_EXCLUDE_REGEXP)`, { hint: `name it e.g. ${DROP_IN_NAME}` });
     }
-    const { content, knobs } = renderConfig({ profile: ctx.profile, version: facts.condor.version!, os: 'linux', found: {} });
+    const { content, knobs } = renderConfig({ profile: ctx.profile, version: facts.condor.version!, os: 'linux', found: await foundValues(ctx) });
     const names = knobs.map(([n]) => n);
 
     // Before writing: a knob set in a file read after ours would silently win.
@@ -107,6 +108,21 @@ export const condorConfig: Step = {
     return { status: 'changed', summary: `${current === undefined ? 'created' : 'updated'} ${path}${backup ? ` (backup ${backup})` : ''}`, changes, diff };
   },
 };
+
+/** Values the knobs take from the node: pygrub's path and the built initrd for Xen. */
+async function foundValues(ctx: RunContext): Promise<Record<string, string | undefined>> {
+  if (ctx.profile.hypervisor !== 'xen' || !ctx.profile.xen) return {};
+  const x = ctx.profile.xen;
+  let bootloader = x.bootloader !== 'auto' ? x.bootloader : await findPygrub(ctx.host);
+  if (!bootloader && ctx.check) bootloader = ctx.state.packagesToInstall.map(predictedPygrub).find(Boolean);
+  if (!bootloader) {
+    throw new VmpError('CONFIG', 'no pygrub found for XEN_BOOTLOADER (probed /usr/bin/pygrub, /usr/lib/xen-*/bin/pygrub, /usr/lib/xen/bin/pygrub, /usr/lib64/xen/bin/pygrub, /usr/libexec/xen/bin/pygrub)', {
+      hint: 'install the Xen tools (Debian: xen-utils-<version>) or set xen.bootloader to the bootloader\'s absolute path',
+    });
+  }
+  ctx.state.xen = { ...ctx.state.xen, bootloader };
+  return { XEN_BOOTLOADER: bootloader, XEN_INITRD: x.initrd.build ? ctx.state.xen?.initrd : undefined };
+}
 
 export async function restoreConfig(host: Host, path: string, before: string | null): Promise<void> {
   if (before === null) await host.remove(path);

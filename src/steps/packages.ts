@@ -1,24 +1,33 @@
 // Packages: install the VM-universe tools that are missing (checked first; nothing is reinstalled).
 import { VmpError } from '../errors/vmp-error.ts';
-import { KVM_NEEDS, packagesFor } from '../packages/package-map.ts';
 import { installArgv, installedPackages, installPackages } from '../packages/package-manager.ts';
+import { requirements } from '../packages/requirements.ts';
 import type { Step } from './step.ts';
 
 export const packages: Step = {
   id: 'packages',
-  title: 'Packages: libvirt, QEMU, virsh, condor-vm-gahp',
+  title: 'Packages: the hypervisor\'s tools and condor-vm-gahp',
   async run(ctx) {
     const { facts, host, profile, state } = ctx;
     const pm = facts.packageManager;
     if (!pm || facts.os.family === 'unknown') {
       throw new VmpError('PACKAGES', `no package map for ${facts.os.prettyName} (ID=${facts.os.id}${facts.os.idLike.length ? `, ID_LIKE=${facts.os.idLike.join(' ')}` : ''}; package manager: ${pm ?? 'none found'})`, {
-        hint: 'install libvirt, QEMU and condor-vm-gahp by hand and set packages.install: false',
+        hint: 'install the tools by hand and set packages.install: false',
       });
     }
-    const wanted = packagesFor(KVM_NEEDS, facts.os.family);
+    const reqs = await requirements(host, profile, facts);
+    const unresolvable = reqs.filter((r) => !r.satisfiedBy && !r.packages.length);
+    if (unresolvable.length) {
+      throw new VmpError('PACKAGES', `no package provides ${unresolvable.map((r) => r.what).join(', ')} on ${facts.os.prettyName}`, {
+        hint: 'install it by hand (or choose another tool in the profile), then run again',
+      });
+    }
+    const wanted = [...new Set(reqs.filter((r) => !r.satisfiedBy).flatMap((r) => r.packages))];
     const installed = await installedPackages(host, pm, wanted);
     const missing = wanted.filter((p) => !installed.has(p));
-    if (!missing.length) return { status: 'ok', summary: `all ${wanted.length} present: ${wanted.join(', ')}` };
+    const byBinary = reqs.filter((r) => r.satisfiedBy).map((r) => `${r.what}: ${r.satisfiedBy}`);
+    const present = `${wanted.length} packages present${byBinary.length ? `; ${byBinary.join('; ')}` : ''}`;
+    if (!missing.length) return { status: 'ok', summary: present };
     const [cmd, args] = installArgv(pm, missing);
     if (!profile.packages.install) {
       throw new VmpError('PACKAGES', `missing packages: ${missing.join(', ')} (packages.install is false)`, { hint: `install them: ${cmd} ${args.join(' ')}` });

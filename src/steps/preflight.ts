@@ -1,11 +1,42 @@
 // Preflight: refuse before any change when the node cannot run this profile's VM universe.
 import { VmpError } from '../errors/vmp-error.ts';
-import type { Step } from './step.ts';
+import type { RunContext, Step } from './step.ts';
+import { xenKernelVersion } from './initrd.ts';
+
+function kvmChecks(ctx: RunContext, found: string[]) {
+  const { kvm } = ctx.facts;
+  if (!kvm.devKvm) {
+    throw new VmpError('PREFLIGHT', `KVM is not usable: /dev/kvm is missing (CPU flags: ${kvm.vmx ? 'vmx' : kvm.svm ? 'svm' : 'no vmx/svm'})`, {
+      hint: kvm.vmx || kvm.svm ? 'load the module: modprobe kvm_intel (or kvm_amd)' : 'enable VT-x/AMD-V in the BIOS, or use a node with hardware virtualization',
+    });
+  }
+  found.push('/dev/kvm present');
+}
+
+/** Is this run staged (Xen tooling prepared now, restart and verification after booting into Xen)? */
+export function isStaged(ctx: RunContext): boolean {
+  return ctx.profile.hypervisor === 'xen' && ctx.facts.xen.role !== 'dom0' && ctx.profile.xen?.requireDom0 === false;
+}
+
+function xenChecks(ctx: RunContext, found: string[]) {
+  const { xen, kernelRelease } = ctx.facts;
+  if (xen.role === 'dom0') { found.push(`Xen Dom0 (${xen.decidedBy})`); return; }
+  if (ctx.profile.xen?.requireDom0 !== false) {
+    const what = xen.role === 'domU' ? 'a Xen DomU (guest), not the Dom0' : xen.role === 'unknown' ? 'a Xen kernel whose role could not be told' : 'not a Xen Dom0';
+    throw new VmpError('PREFLIGHT', `${what}: ${xen.role === 'none' ? xen.seen.join(', ') : xen.decidedBy}; running kernel ${kernelRelease}`, {
+      hint: xen.role === 'domU'
+        ? 'run vm-provision in the Dom0 of this Xen host'
+        : 'boot the Xen hypervisor entry of the boot loader (e.g. GRUB\'s "… with Xen hypervisor"), or set xen.requireDom0: false to prepare the node now (staged) and finish after that boot',
+    });
+  }
+  found.push(`staged: not a Xen Dom0 (${xen.role}; ${xen.seen.join(', ')}), restart and verification deferred`);
+}
 
 export const preflight: Step = {
   id: 'preflight',
   title: 'Preflight: root, HTCondor, hypervisor',
-  async run({ facts, profile }) {
+  async run(ctx) {
+    const { facts, profile } = ctx;
     const found: string[] = [];
     if (!facts.isRoot) throw new VmpError('NEEDS_ROOT', 'vm-provision must run as root on the node', { hint: 'run it with sudo, or as root over SSH' });
     if (!facts.condor.installed) {
@@ -13,21 +44,19 @@ export const preflight: Step = {
     }
     if (!facts.condor.version) throw new VmpError('PREFLIGHT', `could not read the HTCondor version from condor_version: ${facts.condor.versionLine ?? '(no output)'}`);
     found.push(`HTCondor ${facts.condor.version.text}`);
-    if (profile.hypervisor === 'kvm') {
-      if (!facts.kvm.devKvm) {
-        throw new VmpError('PREFLIGHT', `KVM is not usable: /dev/kvm is missing (CPU flags: ${facts.kvm.vmx ? 'vmx' : facts.kvm.svm ? 'svm' : 'no vmx/svm'})`, {
-          hint: facts.kvm.vmx || facts.kvm.svm ? 'load the module: modprobe kvm_intel (or kvm_amd)' : 'enable VT-x/AMD-V in the BIOS, or use a node with hardware virtualization',
-        });
-      }
-      found.push('/dev/kvm present');
-    } else {
-      throw new VmpError('PREFLIGHT', `hypervisor ${profile.hypervisor} is not supported by this version of vm-provision yet`, { hint: 'use hypervisor: kvm' });
+    if (profile.hypervisor === 'kvm') kvmChecks(ctx, found);
+    else if (profile.hypervisor === 'xen') {
+      xenChecks(ctx, found);
+      // The initrd's kernel must exist on the node: find out before anything is installed.
+      if (profile.xen?.initrd.build) found.push(`initrd kernel ${await xenKernelVersion(ctx)}`);
     }
+    else throw new VmpError('PREFLIGHT', `hypervisor ${profile.hypervisor} is not supported by this version of vm-provision yet`, { hint: 'use hypervisor: kvm or xen' });
     if (facts.condor.masterRealUser && facts.condor.masterRealUser !== 'root') {
       throw new VmpError('PREFLIGHT', `condor_master runs as ${facts.condor.masterRealUser}, not root: the VM gahp needs root ("VMGahp server for Xen or KVM requires root privilege")`, {
         hint: 'start HTCondor as root (the packaged condor service does)',
       });
     }
+    if (!facts.condor.daemons.includes('condor_master')) found.push('warning: condor_master is not running');
     return { status: 'ok', summary: found.join(', ') };
   },
 };

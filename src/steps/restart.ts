@@ -3,6 +3,9 @@
 import { VmpError, tail } from '../errors/vmp-error.ts';
 import { querySlots, slotsMatch } from '../condor/status.ts';
 import type { RunContext, Step } from './step.ts';
+import { isStaged } from './preflight.ts';
+
+export const DEFERRED = 'deferred: run vm-provision again after booting into the Xen hypervisor';
 
 export function expected(ctx: RunContext) {
   return { vmType: ctx.profile.hypervisor, vmMemory: ctx.profile.condor.vm.memory };
@@ -27,6 +30,12 @@ export const restart: Step = {
     const { state, journal } = ctx;
     const want = expected(ctx);
     let reason = state.restartReason;
+    if (isStaged(ctx)) {
+      // Off a Dom0 the gahp test for xen can only fail: keep the restart owed until the node runs Xen.
+      if (reason && !ctx.check) await journal.update({ pendingRestart: { reason: `staged for Xen: ${reason}`, since: new Date().toISOString() } });
+      const owed = reason ?? journal.data.pendingRestart?.reason;
+      return { status: 'pending', summary: `${DEFERRED}${owed ? ` (restart owed: ${owed})` : ''}` };
+    }
     if (!reason && journal.data.pendingRestart) reason = `a previous run left a restart pending (${journal.data.pendingRestart.reason}, ${journal.data.pendingRestart.since})`;
     if (!reason) {
       const q = await querySlots(ctx.host, ctx.facts.condor.fullHostname ?? ctx.facts.hostname);

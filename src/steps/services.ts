@@ -3,6 +3,8 @@ import { VmpError, tail } from '../errors/vmp-error.ts';
 import { LIBVIRT_UNITS } from '../facts/gather.ts';
 import { parseSystemctlShow, type UnitState } from '../facts/parse.ts';
 import type { Step } from './step.ts';
+import { isStaged } from './preflight.ts';
+import { XEN_SERVICE_UNITS, installedXenVersion, needsXend } from '../xen/tools.ts';
 
 export interface DaemonLayout { service: string; socket: string; layout: 'monolithic' | 'modular' }
 
@@ -20,14 +22,33 @@ const unit = (units: UnitState[], name: string) => units.find((u) => u.name === 
 const isMasked = (u?: UnitState) => u?.loadState === 'masked' || u?.unitFileState === 'masked';
 const isEnabled = (u?: UnitState) => ['enabled', 'enabled-runtime', 'static', 'indirect', 'alias'].includes(u?.unitFileState ?? '');
 
+type Action = [what: string, argv: string[]];
+
+/** Enable and (unless deferred) start a unit; a masked unit is reported, never unmasked. */
+function unitActions(units: UnitState[], service: string, socket: string | undefined, start: boolean, warnings: string[]): Action[] {
+  const svc = unit(units, service);
+  const sock = socket ? unit(units, socket) : undefined;
+  if (isMasked(svc)) {
+    // A mask is an admin's decision: report it, do not undo it. Verification shows what it costs.
+    warnings.push(`${service} is masked: left as the admin set it; the VM universe needs it (systemctl unmask ${service})`);
+    return [];
+  }
+  const actions: Action[] = [];
+  if (!isEnabled(svc) && !isEnabled(sock)) actions.push([`enable ${service}`, ['enable', service]]);
+  // Socket activation counts as running: libvirtd exits when idle (--timeout 120) and comes back on demand.
+  if (start && svc?.activeState !== 'active' && sock?.activeState !== 'active') actions.push([`start ${service}`, ['start', service]]);
+  return actions;
+}
+
 export const services: Step = {
   id: 'services',
-  title: 'Services: libvirt daemon enabled and running',
+  title: 'Services: libvirt daemon (and Xen\'s) enabled and running',
   async run(ctx) {
     const { host, state } = ctx;
     let units = ctx.facts.libvirt.units;
-    if (state.packagesInstalled.length) {
-      const r = await host.exec('systemctl', ['show', '-p', 'Id,LoadState,ActiveState,UnitFileState', ...LIBVIRT_UNITS]);
+    const xen = ctx.profile.hypervisor === 'xen';
+    if (state.packagesInstalled.length || xen) {
+      const r = await host.exec('systemctl', ['show', '-p', 'Id,LoadState,ActiveState,UnitFileState', ...LIBVIRT_UNITS, ...(xen ? XEN_SERVICE_UNITS : [])]);
       units = parseSystemctlShow(r.stdout);
     }
     const layout = pickLayout(units);
@@ -39,28 +60,27 @@ export const services: Step = {
         hint: 'install the libvirt daemon package (Debian: libvirt-daemon-system; RHEL: libvirt-daemon), or let vm-provision do it with packages.install: true',
       });
     }
-    const svc = unit(units, layout.service);
-    const sock = unit(units, layout.socket);
-    if (isMasked(svc)) {
-      // A mask is an admin's decision: report it, do not undo it. Verification shows what it costs.
-      return { status: 'ok', summary: `${layout.service} is masked: left as the admin set it`, warnings: [`${layout.service} is masked; the VM universe needs it (systemctl unmask ${layout.service})`] };
+    const warnings: string[] = [];
+    const actions = unitActions(units, layout.service, layout.socket, true, warnings);
+    const found = [`${layout.service} (${layout.layout})`];
+    if (xen) {
+      // Xen's services start only under the hypervisor: off a Dom0 (staged) they are enabled, not started.
+      const xenUnit = ['xencommons.service', 'xen.service'].find((n) => { const u = unit(units, n); return u && u.loadState !== 'not-found' && u.loadState !== ''; });
+      const start = !isStaged(ctx);
+      if (xenUnit) { actions.push(...unitActions(units, xenUnit, undefined, start, warnings)); found.push(xenUnit + (start ? '' : ' (start deferred until Xen runs)')); }
+      else if (!(ctx.check && state.packagesToInstall.length)) warnings.push('no Xen service unit (xencommons or xen) found');
+      if (needsXend(await installedXenVersion(host))) actions.push(...unitActions(units, 'xend.service', undefined, start, warnings));
     }
-    const actions: Array<[string, string[]]> = [];
-    if (!isEnabled(svc) && !isEnabled(sock)) actions.push([`enable ${layout.service}`, ['enable', layout.service]]);
-    // Socket activation counts as running: libvirtd exits when idle (--timeout 120) and comes back on demand.
-    if (svc?.activeState !== 'active' && sock?.activeState !== 'active') actions.push([`start ${layout.service}`, ['start', layout.service]]);
-    if (!actions.length) {
-      return { status: 'ok', summary: `${layout.service} (${layout.layout}) enabled, ${svc?.activeState === 'active' ? 'running' : `socket-activated via ${layout.socket}`}` };
-    }
-    if (ctx.check) return { status: 'pending', summary: `would ${actions.map(([a]) => a).join(' and ')}`, changes: actions.map(([a]) => a) };
+    if (!actions.length) return { status: 'ok', summary: `${found.join(', ')}: enabled${isStaged(ctx) ? '' : ', running'}`, warnings };
+    if (ctx.check) return { status: 'pending', summary: `would ${actions.map(([a]) => a).join(' and ')}`, changes: actions.map(([a]) => a), warnings };
     for (const [, args] of actions) {
       const r = await host.exec('systemctl', args, { timeoutMs: 120_000 });
       if (r.exitCode !== 0) {
         throw new VmpError('SERVICE', `systemctl ${args.join(' ')} failed (exit ${r.exitCode})`, {
-          hint: `see: journalctl -u ${layout.service}`, context: { command: ['systemctl', ...args], stderrTail: tail(r.stderr) },
+          hint: `see: journalctl -u ${args[1]}`, context: { command: ['systemctl', ...args], stderrTail: tail(r.stderr) },
         });
       }
     }
-    return { status: 'changed', summary: actions.map(([a]) => a).join(', '), changes: actions.map(([a]) => a) };
+    return { status: 'changed', summary: actions.map(([a]) => a).join(', '), changes: actions.map(([a]) => a), warnings };
   },
 };

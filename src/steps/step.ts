@@ -25,6 +25,8 @@ export interface RunState {
   /** Content before our write; null when the file did not exist. undefined = not written in this run. */
   configBefore?: string | null;
   restartReason?: string;
+  /** Xen: the resolved kernel version, the initrd path, the bootloader (found, or predicted in --check). */
+  xen?: { kernelVersion?: string; initrd?: string; bootloader?: string };
   restartedAt?: number;
   slots?: SlotVm[];
 }

@@ -5,7 +5,8 @@ import { VmpError } from '../errors/vmp-error.ts';
 import { querySlots, slotsMatch, type SlotVm } from '../condor/status.ts';
 import { findGahpReason } from '../condor/gahp-reasons.ts';
 import { restoreConfig } from './condor-config.ts';
-import { expected, restartStartd } from './restart.ts';
+import { DEFERRED, expected, restartStartd } from './restart.ts';
+import { isStaged } from './preflight.ts';
 import type { RunContext, Step } from './step.ts';
 
 const describeSlots = (slots: SlotVm[]) => slots.map((s) => `${s.name}: HasVM=${s.hasVm}, VM_Type=${s.vmType ?? 'undefined'}, VM_Memory=${s.vmMemory ?? 'undefined'}`).join('; ') || 'no slot ads';
@@ -16,6 +17,7 @@ export const verify: Step = {
   async run(ctx) {
     const { state } = ctx;
     const want = expected(ctx);
+    if (isStaged(ctx)) return { status: 'pending', summary: `${DEFERRED} (then the startd is restarted and VM_Type xen verified)` };
     if (ctx.check) {
       if (state.restartReason) return { status: 'pending', summary: `would wait for HasVM, VM_Type ${want.vmType}, VM_Memory ${want.vmMemory} after the restart` };
       return { status: 'ok', summary: `advertised now: ${describeSlots(state.slots ?? [])}` };
