@@ -199,7 +199,7 @@ async function main() {
     const warmB2 = await overSsh(node, mux);
     if (warmB2.code !== 0) throw new BenchError(`apply over a shared ssh connection failed (exit ${warmB2.code}):\n${tailOf(warmB2.stdout + warmB2.stderr, 40)}`);
     const a: number[] = []; const b: number[] = []; const b2: number[] = []; const c: number[] = [];
-    const ver: number[] = []; const bare: number[] = [];
+    const ver: number[] = []; const bare: number[] = []; const ansVer: number[] = [];
     for (let i = 1; i <= runs; i++) {
       const ra = await inNode(node);
       if (ra.code !== 0) throw new BenchError(`run ${i} (a): vm-provision was not a no-op (--detailed-exitcodes exit ${ra.code}):\n${tailOf(ra.out, 40)}`);
@@ -216,6 +216,7 @@ async function main() {
       // Context for what the no-op costs: Node.js start alone, and Node.js + loading the bundle.
       ver.push((await inNode(node, ['node', NODE_BIN, '--version'])).ms);
       bare.push((await inNode(node, ['node', '-e', '0'])).ms);
+      ansVer.push((await timed('ansible-playbook', ['--version'], ansibleEnv())).ms);
       note(`run ${i}/${runs}: (a) ${sec(ra.ms)} s  (b) ${sec(rb.ms)} s  (b2) ${sec(rb2.ms)} s  (c) ${sec(rc.ms)} s`);
     }
 
@@ -227,7 +228,7 @@ async function main() {
       steps: Object.fromEntries(lines.filter((l) => l.type === 'step').map((l) => [l.step, l.ms])),
     };
 
-    const A = stats(a); const B = stats(b); const B2 = stats(b2); const C = stats(c); const V = stats(ver); const N0 = stats(bare);
+    const A = stats(a); const B = stats(b); const B2 = stats(b2); const C = stats(c); const V = stats(ver); const N0 = stats(bare); const AV = stats(ansVer);
     const ratioCB = C.median / B.median; const ratioCA = C.median / A.median; const ratioCB2 = C.median / B2.median;
     const goalNoop = A.median <= GOAL_NOOP_S * 1000; const goalRatio = ratioCB >= GOAL_RATIO;
 
@@ -244,6 +245,7 @@ async function main() {
     say(row('(c) ansible-playbook no-op, from host', C));
     say(row('    node vm-provision.mjs --version, on node', V));
     say(row('    node -e 0, on node', N0));
+    say(row('    ansible-playbook --version, on host', AV));
     say();
     say(`ratio (c)/(b): ${ratioCB.toFixed(1)}x    ratio (c)/(b2): ${ratioCB2.toFixed(1)}x    ratio (c)/(a): ${ratioCA.toFixed(1)}x    (medians)`);
     say(`goal (a) <= ${GOAL_NOOP_S} s:       ${goalNoop ? 'MET' : 'NOT MET'} (${sec(A.median)} s)`);
@@ -256,7 +258,7 @@ async function main() {
     mkdirSync(dirname(RESULTS), { recursive: true });
     writeFileSync(RESULTS, `${JSON.stringify({
       date: new Date().toISOString(), runs, machine, nodeInfo,
-      results: { a_inNode: A, b_overSsh: B, b2_overSharedSsh: B2, c_ansible: C, nodeVersion: V, nodeBare: N0 },
+      results: { a_inNode: A, b_overSsh: B, b2_overSharedSsh: B2, c_ansible: C, nodeVersion: V, nodeBare: N0, ansibleVersion: AV },
       ratios: { c_over_b: ratioCB, c_over_b2: ratioCB2, c_over_a: ratioCA },
       goals: { noopSeconds: { goal: GOAL_NOOP_S, met: goalNoop }, ratio: { goal: GOAL_RATIO, met: goalRatio } },
       breakdown, firstApplyMs: first.ms, ansibleWarmupMs: warm.ms, ansibleTasksOk: warmRecap.ok,

@@ -12,6 +12,7 @@ import { plainRenderer, summaryLine } from './render-plain.ts';
 import { jsonError, jsonRenderer, jsonSummary } from './render-json.ts';
 import { runWithListr } from './render-listr.ts';
 import { formatFacts } from './format-facts.ts';
+import { registerRenderCommand } from './render-command.ts';
 
 interface ApplyFlags { check?: boolean; diff?: boolean; json?: boolean; detailedExitcodes?: boolean; progress?: boolean }
 
@@ -78,6 +79,7 @@ function buildProgram(): Command {
 
   program.command('schema').description('print the JSON Schema of host profiles')
     .action(() => { out(JSON.stringify(profileJsonSchema(), null, 2)); });
+  registerRenderCommand(program);
   return program;
 }
 

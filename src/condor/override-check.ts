@@ -18,7 +18,7 @@ export function findOverrides(layout: ConfigLayout, ourFile: string, sources: Ma
  * value equals its built-in default, so that counts as ours when the raw text is what we wrote.
  */
 export function notFromOurFile(ourFile: string, knobs: Array<[string, string]>, sources: Map<string, KnobSource>): KnobSource[] {
-  return knobs.map(([n, v]) => ({ s: sources.get(n), v }))
-    .filter(({ s, v }) => !s || !(s.file === ourFile || (s.file === '<Default>' && s.raw === v)))
-    .map(({ s }, i) => s ?? { name: knobs[i]![0], defined: false });
+  return knobs.map(([n, v]) => ({ s: sources.get(n) ?? { name: n, defined: false }, v }))
+    .filter(({ s, v }) => !(s.file === ourFile || (s.file === '<Default>' && s.raw === v)))
+    .map(({ s }) => s);
 }

@@ -1,15 +1,47 @@
-// Renders the VM-universe drop-in from templates/ (pure).
+// Renders the VM-universe drop-in from templates/ (pure): exactly the knobs the version reads (knobs.ts).
 import template from '../../templates/vm-universe.config.tmpl?raw';
-import { knobValues, type KnobContext } from './knobs.ts';
+import { VmpError } from '../errors/vmp-error.ts';
+import { planKnobs, type KnobContext } from './knobs.ts';
+import { checkSupport } from './support.ts';
 
 export const BACKUP_DIR = '/var/lib/vm-provision/backups';
 
-export function renderConfig(ctx: KnobContext): { content: string; knobs: Array<[string, string]> } {
-  const knobs = knobValues(ctx);
+export interface RenderOptions {
+  /** Header notes by knob name, e.g. where a placeholder value comes from; a note shows only if its knob is written. */
+  notes?: Record<string, string>;
+}
+
+export interface RenderResult {
+  content: string;
+  knobs: Array<[string, string]>;
+  /** Profile values this version does not read, placeholders written for unknown required values, … */
+  warnings: string[];
+}
+
+const UNSAFE = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The drop-in for this profile, HTCondor version and OS. Throws VmpError PREFLIGHT for a hypervisor the version
+ * (or OS) does not support, CONFIG for a required knob without a value, and refuses values that would inject config.
+ */
+export function renderConfig(ctx: KnobContext, opts: RenderOptions = {}): RenderResult {
+  checkSupport(ctx.profile.hypervisor, ctx.version, ctx.os);
+  const plan = planKnobs(ctx);
+  if (plan.missing.length) {
+    throw new VmpError('CONFIG', `HTCondor ${ctx.version.text} requires ${plan.missing.join(', ')} for ${ctx.profile.hypervisor}, but no value was found for ${plan.missing.length > 1 ? 'them' : 'it'}`, {
+      hint: 'this value comes from the node: see docs/supported-versions.md for where each knob\'s value is taken from',
+    });
+  }
+  const { knobs } = plan;
   for (const [name, value] of knobs) {
     // Profile validation already refuses these; this guards every other source of values.
-    if (/[\u0000-\u001f\u007f]/.test(value) || value.endsWith('\\')) throw new Error(`refusing to render ${name}: value has a control character or line continuation`);
+    if (UNSAFE.test(value) || value.endsWith('\\')) throw new Error(`refusing to render ${name}: value has a control character or line continuation`);
   }
+  const notes: string[] = [];
+  const written = new Set(knobs.map(([n]) => n));
+  for (const [name, value] of plan.placeholders) notes.push(`${name}: ${value} is a placeholder (see the warning); replace it with the real value`);
+  for (const [name, note] of Object.entries(opts.notes ?? {})) if (written.has(name)) notes.push(`${name}: ${note}`);
+  for (const n of notes) if (UNSAFE.test(n)) throw new Error(`refusing to render a header note with a control character: ${JSON.stringify(n)}`);
   const width = Math.max(...knobs.map(([n]) => n.length));
   const fill: Record<string, string> = {
     profile: ctx.profile.metadata.name,
@@ -17,8 +49,9 @@ export function renderConfig(ctx: KnobContext): { content: string; knobs: Array<
     os: ctx.os,
     hypervisor: ctx.profile.hypervisor,
     backupDir: BACKUP_DIR,
+    notes: notes.map((n) => `# ${n}\n`).join(''),
     knobs: knobs.map(([n, v]) => `${n.padEnd(width)} = ${v}`).join('\n'),
   };
   const content = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => fill[k] ?? '');
-  return { content, knobs };
+  return { content, knobs, warnings: plan.warnings };
 }

@@ -51,11 +51,10 @@ export async function apply(opts: ApplyOptions): Promise<RunReport> {
   const host = opts.host;
   const idRes = await host.exec('id', ['-u']);
   if (idRes.stdout.trim() !== '0') {
-    throw new VmpError('NEEDS_ROOT', `vm-provision ${opts.check ? 'plan/--check' : 'apply'} must run as root on the node (it reads and writes HTCondor's config and takes the run lock in ${STATE_DIR})`, {
+    throw new VmpError('NEEDS_ROOT', `vm-provision ${opts.check ? 'plan/--check' : 'apply'} must run as root on the node (it reads and writes HTCondor's config and keeps its journal and backups in ${STATE_DIR})`, {
       hint: 'run it with sudo, or as root', context: { host: host.name },
     });
   }
-  await host.mkdirp(STATE_DIR, 0o755);
   const lock = await host.acquireLock(LOCK_FILE);
   try {
     const facts = await gatherFacts(host);

@@ -3,7 +3,8 @@ import type { Host } from '../host/host.ts';
 
 export const STATE_DIR = '/var/lib/vm-provision';
 export const JOURNAL_FILE = `${STATE_DIR}/journal.json`;
-export const LOCK_FILE = `${STATE_DIR}/run.lock`;
+/** In /run: the lock must not need a write to /var/lib, so that --check leaves the node exactly as it was. */
+export const LOCK_FILE = '/run/vm-provision.lock';
 
 export interface JournalData {
   pendingRestart?: { reason: string; since: string };

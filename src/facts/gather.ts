@@ -52,7 +52,7 @@ export async function gatherFacts(host: Host): Promise<Facts> {
     host.readFile('/proc/cpuinfo'),
     host.fileInfo('/dev/kvm'),
     host.exec('id', ['-u']),
-    detectPackageManager(host),
+    Promise.resolve(undefined),
     which(host, 'condor_version'),
     which(host, 'virsh'),
     host.exec('ps', ['-e', '-o', 'pid=', '-o', 'ruser=', '-o', 'comm=']),
@@ -60,6 +60,8 @@ export async function gatherFacts(host: Host): Promise<Facts> {
     readXenSignals(host).then(detectXenRole),
   ]);
   const os = parseOsRelease(osText);
+  void pmgr;
+  const packageManager = await detectPackageManager(host, osFamily(os));
   const procs = parsePs(ps.stdout);
   const condor = await gatherCondor(host, condorVersionBin !== undefined);
   condor.daemons = [...new Set(procs.filter((p) => p.comm.startsWith('condor_')).map((p) => p.comm))].sort();
@@ -68,7 +70,7 @@ export async function gatherFacts(host: Host): Promise<Facts> {
   return {
     hostname: host.name,
     os: { ...os, family: osFamily(os) },
-    packageManager: pmgr,
+    packageManager,
     kernelRelease: (kernel ?? '').trim(),
     isRoot: uid.stdout.trim() === '0',
     memTotalMiB: meminfo ? parseMemTotalMiB(meminfo) : undefined,
@@ -79,8 +81,12 @@ export async function gatherFacts(host: Host): Promise<Facts> {
   };
 }
 
-async function detectPackageManager(host: Host): Promise<PackageManager | undefined> {
-  for (const pm of ['dnf', 'yum', 'apt-get', 'zypper'] as const) if (await which(host, pm)) return pm;
+/** The OS family decides (Debian ships a dnf package too); the first one found only for unknown systems. */
+async function detectPackageManager(host: Host, family: OsFamily): Promise<PackageManager | undefined> {
+  const order: Record<OsFamily, PackageManager[]> = {
+    debian: ['apt-get'], rhel: ['dnf', 'yum'], suse: ['zypper'], unknown: ['apt-get', 'dnf', 'yum', 'zypper'],
+  };
+  for (const pm of order[family]) if (await which(host, pm)) return pm;
   return undefined;
 }
 

@@ -11,7 +11,7 @@ import { desiredManifestFields, manifestPath, sha256Files, type InitrdManifest }
 import { refuseStockOutput } from './stock.ts';
 import type { DriverPlan, InitrdTool } from './types.ts';
 
-export const STATE_DIR = '/var/lib/vm-provision';
+export const INITRD_STATE_DIR = '/var/lib/vm-provision';
 export const INITRAMFS_TOOLS_DIR = '/etc/initramfs-tools';
 const BUILD_TIMEOUT_MS = 30 * 60_000;
 
@@ -21,7 +21,7 @@ export function tempImagePath(output: string, pid: number = process.pid): string
 }
 
 export function initramfsConfDir(pid: number = process.pid): string {
-  return `${STATE_DIR}/initramfs-conf-${pid}`;
+  return `${INITRD_STATE_DIR}/initramfs-conf-${pid}`;
 }
 
 export interface BuildArgs {
@@ -33,10 +33,17 @@ export interface BuildArgs {
   progress?(m: string): void;
 }
 
+/** Host.remove does not recurse; the private config copy is a tree. */
+async function removeTree(host: Host, dir: string): Promise<void> {
+  if (!dir.startsWith(`${INITRD_STATE_DIR}/initramfs-conf-`)) throw initrdError(`internal: refusing to remove ${dir}`);
+  const r = await host.exec('rm', ['-rf', '--', dir]);
+  if (r.exitCode !== 0) throw initrdError(`cannot remove ${dir}`, { context: commandContext(r, { file: dir }) });
+}
+
 /** A private copy of /etc/initramfs-tools with the drivers appended to its `modules` file. */
 async function prepareInitramfsConf(host: Host, dir: string, drivers: DriverPlan[]): Promise<void> {
-  await host.remove(dir);
-  await host.mkdirp(STATE_DIR, 0o755);
+  await removeTree(host, dir);
+  await host.mkdirp(INITRD_STATE_DIR, 0o755);
   const cp = await host.exec('cp', ['-a', INITRAMFS_TOOLS_DIR, dir]);
   if (cp.exitCode !== 0) throw initrdError(`cannot copy ${INITRAMFS_TOOLS_DIR} to ${dir}`, { context: commandContext(cp, { file: dir }) });
   const modulesFile = `${dir}/modules`;
@@ -102,6 +109,6 @@ export async function buildInitrd(host: Host, args: BuildArgs): Promise<{ manife
     throw isVmpError(e) ? e : initrdError(`building ${output} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e, context: { file: output } });
   } finally {
     if (!renamed) await host.remove(tmp).catch(() => {});
-    if (confDir) await host.remove(confDir).catch(() => {});
+    if (confDir) await removeTree(host, confDir).catch(() => {});
   }
 }

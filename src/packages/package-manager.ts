@@ -9,7 +9,8 @@ export function parseInstalled(pm: PackageManager, stdout: string): Set<string> 
   for (const line of stdout.split('\n')) {
     if (pm === 'apt-get') {
       const [name, abbrev] = line.split('\t');
-      if (name && abbrev?.startsWith('ii')) out.add(name.split(':')[0]!);
+      // Status-Abbrev: desired (i, h = hold, …), then current state; `i` there means installed.
+      if (name && abbrev?.[1] === 'i') out.add(name.split(':')[0]!);
     } else if (line.trim() && !/is not installed/.test(line)) {
       out.add(line.trim());
     }

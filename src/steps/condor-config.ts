@@ -6,6 +6,7 @@ import { renderConfig, BACKUP_DIR } from '../condor/render.ts';
 import { parseConfigValVerbose } from '../condor/config-val.ts';
 import { EXCLUDED_NAME } from '../condor/config-order.ts';
 import { findOverrides, notFromOurFile } from '../condor/override-check.ts';
+import { laterDefinitions } from '../condor/find-definitions.ts';
 import { STATE_DIR } from '../engine/journal.ts';
 import type { Host } from '../host/host.ts';
 import type { RunContext, Step } from './step.ts';
@@ -47,12 +48,15 @@ export const condorConfig: Step = {
     if (inDir && EXCLUDED_NAME.test(basename(path))) {
       throw new VmpError('CONFIG', `HTCondor skips files named like ${basename(path)} (LOCAL_CONFIG_DIR_EXCLUDE_REGEXP)`, { hint: `name it e.g. ${DROP_IN_NAME}` });
     }
-    const { content, knobs } = renderConfig({ profile: ctx.profile, version: facts.condor.version!, os: 'linux', found: await foundValues(ctx) });
+    const { content, knobs, warnings } = renderConfig({ profile: ctx.profile, version: facts.condor.version!, os: 'linux', found: await foundValues(ctx) });
     const names = knobs.map(([n]) => n);
 
     // Before writing: a knob set in a file read after ours would silently win.
     const before = await configVal(host, names);
     const overrides = findOverrides(layout, path, before.sources);
+    for (const d of await laterDefinitions(host, layout, path, names)) {
+      if (!overrides.some((o) => o.knob === d.knob && o.file === d.file)) overrides.push(d);
+    }
     if (overrides.length) {
       const o = overrides[0]!;
       throw new VmpError('CONFIG_OVERRIDDEN', `${o.knob} is also set in ${o.file}${o.line ? `, line ${o.line}` : ''} (= ${o.value ?? ''}), which HTCondor reads after ${path}: our value would not take effect${overrides.length > 1 ? ` (also: ${overrides.slice(1).map((x) => `${x.knob} in ${x.file}${x.line ? `:${x.line}` : ''}`).join(', ')})` : ''}`, {
@@ -62,12 +66,12 @@ export const condorConfig: Step = {
     }
 
     const current = await host.readFile(path);
-    if (current === content) return { status: 'ok', summary: `${path} up to date (${names.length} knobs)` };
+    if (current === content) return { status: 'ok', summary: `${path} up to date (${names.length} knobs)`, warnings };
     const diff = createTwoFilesPatch(current === undefined ? '/dev/null' : path, path, current ?? '', content, undefined, undefined, { context: 3 })
       .split('\n').filter((l) => !l.startsWith('====') && !l.startsWith('Index: ')).join('\n');
     const changes = [current === undefined ? `create ${path}` : `update ${path}`];
     state.restartReason ??= ctx.check ? 'config would change' : 'config changed';
-    if (ctx.check) { state.configChanged = true; return { status: 'pending', summary: `would ${changes[0]}`, changes, diff }; }
+    if (ctx.check) { state.configChanged = true; return { status: 'pending', summary: `would ${changes[0]}`, changes, diff, warnings }; }
 
     // Stage: the rendered file alone, read as HTCondor would read it, must define exactly our values.
     const staged = `${STATE_DIR}/staged/${basename(path)}`;
@@ -82,6 +86,7 @@ export const condorConfig: Step = {
     }
 
     // Journal first: a run killed after the write still owes the startd its restart.
+    const previousPending = ctx.journal.data.pendingRestart;
     await ctx.journal.update({ pendingRestart: { reason: state.restartReason, since: new Date().toISOString() } });
     let backup: string | undefined;
     if (current !== undefined) {
@@ -98,6 +103,8 @@ export const condorConfig: Step = {
     const bad = notFromOurFile(path, knobs, after.sources);
     if (bad.length) {
       await restoreConfig(host, path, current ?? null);
+      await ctx.journal.update({ pendingRestart: previousPending }, previousPending ? [] : ['pendingRestart']);
+      await host.remove(staged);
       const b = bad[0]!;
       throw new VmpError('CONFIG_OVERRIDDEN', `after writing ${path}, ${b.name} comes from ${b.file ?? 'nowhere'}${b.line ? `, line ${b.line}` : ''}; the previous file was put back`, {
         hint: `remove ${b.name} from ${b.file}`, context: { file: b.file, line: b.line },
@@ -105,7 +112,7 @@ export const condorConfig: Step = {
     }
     await ctx.journal.update({ lastConfig: { path, backup, writtenAt: new Date().toISOString() } });
     await host.remove(staged);
-    return { status: 'changed', summary: `${current === undefined ? 'created' : 'updated'} ${path}${backup ? ` (backup ${backup})` : ''}`, changes, diff };
+    return { status: 'changed', summary: `${current === undefined ? 'created' : 'updated'} ${path}${backup ? ` (backup ${backup})` : ''}`, changes, diff, warnings };
   },
 };
 

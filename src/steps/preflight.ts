@@ -2,6 +2,8 @@
 import { VmpError } from '../errors/vmp-error.ts';
 import type { RunContext, Step } from './step.ts';
 import { xenKernelVersion } from './initrd.ts';
+import { checkSupport } from '../condor/support.ts';
+import { vmwareChecks } from '../vmware/checks.ts';
 
 function kvmChecks(ctx: RunContext, found: string[]) {
   const { kvm } = ctx.facts;
@@ -44,13 +46,14 @@ export const preflight: Step = {
     }
     if (!facts.condor.version) throw new VmpError('PREFLIGHT', `could not read the HTCondor version from condor_version: ${facts.condor.versionLine ?? '(no output)'}`);
     found.push(`HTCondor ${facts.condor.version.text}`);
+    checkSupport(profile.hypervisor, facts.condor.version);
     if (profile.hypervisor === 'kvm') kvmChecks(ctx, found);
     else if (profile.hypervisor === 'xen') {
       xenChecks(ctx, found);
       // The initrd's kernel must exist on the node: find out before anything is installed.
       if (profile.xen?.initrd.build) found.push(`initrd kernel ${await xenKernelVersion(ctx)}`);
     }
-    else throw new VmpError('PREFLIGHT', `hypervisor ${profile.hypervisor} is not supported by this version of vm-provision yet`, { hint: 'use hypervisor: kvm or xen' });
+    else found.push(...(await vmwareChecks(ctx.host, profile, facts)));
     if (facts.condor.masterRealUser && facts.condor.masterRealUser !== 'root') {
       throw new VmpError('PREFLIGHT', `condor_master runs as ${facts.condor.masterRealUser}, not root: the VM gahp needs root ("VMGahp server for Xen or KVM requires root privilege")`, {
         hint: 'start HTCondor as root (the packaged condor service does)',

@@ -36,11 +36,13 @@ export const restart: Step = {
       const owed = reason ?? journal.data.pendingRestart?.reason;
       return { status: 'pending', summary: `${DEFERRED}${owed ? ` (restart owed: ${owed})` : ''}` };
     }
-    if (!reason && journal.data.pendingRestart) reason = `a previous run left a restart pending (${journal.data.pendingRestart.reason}, ${journal.data.pendingRestart.since})`;
+    const owed = journal.data.pendingRestart;
+    if (!reason && owed) reason = `a previous run left a restart pending (${owed.reason}, since ${owed.since})`;
     if (!reason) {
       const q = await querySlots(ctx.host, ctx.facts.condor.fullHostname ?? ctx.facts.hostname);
       state.slots = q.slots;
       if (q.error) return { status: 'ok', summary: 'no config change; could not read the slot ads to compare', warnings: [`condor_status: ${q.error}`] };
+      if (!q.slots.length) return { status: 'ok', summary: 'no config change; no restart forced', warnings: [`the collector has no slot ads for ${ctx.facts.condor.fullHostname ?? ctx.facts.hostname}`] };
       if (q.slots.length && !slotsMatch(q.slots, want)) {
         const s = q.slots[0]!;
         reason = `the startd advertises HasVM=${s.hasVm}, VM_Type=${s.vmType ?? 'undefined'}, VM_Memory=${s.vmMemory ?? 'undefined'} instead of ${want.vmType}/${want.vmMemory}`;
@@ -49,12 +51,12 @@ export const restart: Step = {
     if (!reason) return { status: 'ok', summary: 'no restart needed: config unchanged and the startd advertises it' };
     state.restartReason = reason;
     if (ctx.profile.condor.restart === 'none') {
-      if (!ctx.check) await journal.update({ pendingRestart: { reason, since: journal.data.pendingRestart?.since ?? new Date().toISOString() } });
+      if (!ctx.check && !owed) await journal.update({ pendingRestart: { reason, since: new Date().toISOString() } });
       return { status: 'pending', summary: `restart needed (${reason}) but condor.restart is none: run condor_restart -startd`, warnings: ['the VM_* change takes effect only at the next startd restart'] };
     }
     if (ctx.check) return { status: 'pending', summary: `would restart the startd: ${reason}`, changes: ['condor_restart -startd'] };
     // Journal before acting, so a run killed here still restarts next time.
-    if (!journal.data.pendingRestart) await journal.update({ pendingRestart: { reason, since: new Date().toISOString() } });
+    if (!owed) await journal.update({ pendingRestart: { reason, since: new Date().toISOString() } });
     state.restartedAt = await restartStartd(ctx);
     return { status: 'changed', summary: `condor_restart -startd: ${reason}`, changes: ['condor_restart -startd'] };
   },

@@ -71,7 +71,11 @@ export const services: Step = {
       else if (!(ctx.check && state.packagesToInstall.length)) warnings.push('no Xen service unit (xencommons or xen) found');
       if (needsXend(await installedXenVersion(host))) actions.push(...unitActions(units, 'xend.service', undefined, start, warnings));
     }
-    if (!actions.length) return { status: 'ok', summary: `${found.join(', ')}: enabled${isStaged(ctx) ? '' : ', running'}`, warnings };
+    const masked = warnings.some((w) => w.includes(' is masked'));
+    if (!actions.length) {
+      const how = masked ? 'masked by the admin (left as is)' : `enabled${isStaged(ctx) ? '' : ', running'}`;
+      return { status: 'ok', summary: `${found.join(', ')}: ${how}`, warnings };
+    }
     if (ctx.check) return { status: 'pending', summary: `would ${actions.map(([a]) => a).join(' and ')}`, changes: actions.map(([a]) => a), warnings };
     for (const [, args] of actions) {
       const r = await host.exec('systemctl', args, { timeoutMs: 120_000 });

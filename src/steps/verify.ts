@@ -54,7 +54,9 @@ export const verify: Step = {
     ]);
     const why = findGahpReason({ vmGahpLog, startLog }, since);
     const what = fresh.length ? describeSlots(fresh) : `no slot ad from the restarted startd within ${ctx.profile.verify.timeout} s`;
-    let outcome = 'the new config was kept (verify.onFailure: keep)';
+    let outcome = state.configBefore === undefined
+      ? 'nothing to roll back: the config did not change in this run'
+      : 'the new config was kept (verify.onFailure: keep)';
     if (ctx.profile.verify.onFailure === 'rollback' && state.configBefore !== undefined && state.configPath) {
       await restoreConfig(ctx.host, state.configPath, state.configBefore);
       await restartStartd(ctx);

@@ -66,7 +66,7 @@ describe.skipIf(testbedReason())(e2eTitle('apply --check, invalid profiles, lock
     let second;
     for (let i = 0; i < 50; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      const holder = await node.ssh(['cat', '/var/lib/vm-provision/run.lock']);
+      const holder = await node.ssh(['cat', '/run/vm-provision.lock']);
       if (holder.exitCode === 0) {
         const pid = (JSON.parse(holder.stdout) as { pid: number }).pid;
         second = await vmp(node, ['apply', '/root/examples/kvm-node.yaml', '--no-progress']);

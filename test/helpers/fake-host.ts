@@ -76,8 +76,9 @@ export class FakeHost implements Host {
 
   // ---- building the node ----
 
-  /** A regular file (parent directories are implied). */
+  /** A regular file (its parent directories are created too, and stay when it is removed). */
   file(path: string, content: string, info: Partial<FileInfo> = {}): this {
+    this.dir(posix.dirname(norm(path)));
     this.entries.set(norm(path), { content, info: { kind: 'file', mode: 0o644, uid: 0, gid: 0, size: Buffer.byteLength(content), ...info } });
     return this;
   }
@@ -89,11 +90,13 @@ export class FakeHost implements Host {
 
   /** A device or other special file, e.g. /dev/kvm (lstat kind 'other'). */
   device(path: string, info: Partial<FileInfo> = {}): this {
+    this.dir(posix.dirname(norm(path)));
     this.entries.set(norm(path), { info: { kind: 'other', mode: 0o660, uid: 0, gid: 993, size: 0, ...info } });
     return this;
   }
 
   symlink(path: string, target: string): this {
+    this.dir(posix.dirname(norm(path)));
     this.entries.set(norm(path), { target, info: { kind: 'symlink', mode: 0o777, uid: 0, gid: 0, size: target.length } });
     return this;
   }

@@ -157,3 +157,14 @@ describe('fakeNode', () => {
     expect(facts.libvirt.units.every((u) => u.loadState === 'not-found')).toBe(true);
   });
 });
+
+describe('FakeHost directories', () => {
+  it('a directory stays when its last file is removed, as on a real file system', async () => {
+    const h = new FakeHost().file('/etc/condor/config.d/50-vm-universe.config', 'x');
+    await h.remove('/etc/condor/config.d/50-vm-universe.config');
+    expect(await h.listDir('/etc/condor/config.d')).toEqual([]);
+    await h.writeFileAtomic('/etc/condor/config.d/50-vm-universe.config', 'y');
+    expect(h.content('/etc/condor/config.d/50-vm-universe.config')).toBe('y');
+    await expect(h.remove('/etc/condor/config.d')).rejects.toThrow(/is a directory/);
+  });
+});
