@@ -21,19 +21,17 @@ export function previewFound(profile: Profile): { found: Record<string, string |
   const x = profile.xen;
   if (profile.hypervisor !== 'xen' || !x) return { found: {}, notes: {} };
   const notes: Record<string, string> = {};
-  const autoKernel = x.kernelVersion === 'auto';
-  const kver = autoKernel ? KERNEL_PLACEHOLDER : x.kernelVersion;
-  const kernelNote = autoKernel ? `; ${KERNEL_PLACEHOLDER} = the running kernel at apply time (xen.kernelVersion: auto)` : '';
+  const kver = x.kernelVersion === 'auto' ? KERNEL_PLACEHOLDER : x.kernelVersion;
   const bootloader = x.bootloader !== 'auto' ? x.bootloader : PYGRUB_PLACEHOLDER;
-  if (x.bootloader === 'auto') notes.XEN_BOOTLOADER = `the pygrub found on the node at apply time (/usr/bin/pygrub, ${PYGRUB_PLACEHOLDER}, …)`;
+  if (x.bootloader === 'auto') notes.XEN_BOOTLOADER = 'the pygrub found on the node at apply time (/usr/bin/pygrub, /usr/lib/xen-<version>/bin/pygrub, ...; <version> = the installed Xen)';
   const kernel = x.kernel !== 'auto' ? x.kernel : `/boot/vmlinuz-${kver}`;
-  if (x.kernel === 'auto') notes.XEN_DEFAULT_KERNEL = `/boot/vmlinuz-<kernelVersion> (xen.kernel: auto)${kernelNote}`;
+  if (x.kernel === 'auto') notes.XEN_DEFAULT_KERNEL = '/boot/vmlinuz-<kernelVersion> (xen.kernel: auto)';
   const initrd = x.initrd.build ? expandOutput(x.initrd.output, kver) : undefined;
   if (initrd) {
-    const note = `the initrd apply builds from xen.initrd.output${autoKernel ? kernelNote : ` for kernel ${kver}`}`;
-    notes.XEN_DEFAULT_INITRD = note;
-    notes.XenInitrd = note;
+    notes.XEN_DEFAULT_INITRD = 'the initrd apply builds (xen.initrd.output)';
+    notes.XenInitrd = 'the initrd apply builds (xen.initrd.output); jobs use it with xen_initrd = $$(XenInitrd)';
   }
+  notes[KERNEL_PLACEHOLDER] = 'the running kernel at apply time (xen.kernelVersion: auto)';
   return { found: { XEN_BOOTLOADER: bootloader, XEN_KERNEL: kernel, XEN_INITRD: initrd }, notes };
 }
 

@@ -51,7 +51,7 @@ export interface KnobSpec extends VersionRange {
   /** What the profile explicitly asks for, whatever the version: asked for but not read by the version → a warning. */
   fromProfile?(ctx: KnobContext): { field: string; value: string } | undefined;
   /** Required but no value known: write this placeholder instead, with a warning and a header note. */
-  placeholder?: { value(ctx: KnobContext): string; warning(ctx: KnobContext): string };
+  placeholder?: { value(ctx: KnobContext): string; warning(ctx: KnobContext): string; note: string };
 }
 
 const net = (p: Profile) => p.condor.vm.networking;
@@ -88,6 +88,7 @@ export const KNOBS: KnobSpec[] = [
       value: () => 'unknown',
       warning: (c) => `VM_VERSION is required by HTCondor ${c.version.text} (its condor_vm-gahp refuses to start without it) but the hypervisor version is not known: `
         + 'writing the placeholder "unknown"; set it to the version of the hypervisor (e.g. server1.0.4 for VMware Server, 3.2 for Xen 3.2)',
+      note: 'placeholder: the hypervisor version was not known; set it (e.g. server1.0.4), the gahp of 7.2 refuses to start without VM_VERSION',
     },
   },
   {
@@ -111,6 +112,7 @@ export const KNOBS: KnobSpec[] = [
       value: (c) => `$(RELEASE_DIR)/etc/condor_vmgahp_config.${c.profile.hypervisor}`,
       warning: (c) => `HTCondor ${c.version.text} requires VM_GAHP_CONFIG, the condor_vm-gahp's own configuration file, which vm-provision does not write: `
         + `pointing it at $(RELEASE_DIR)/etc/condor_vmgahp_config.${c.profile.hypervisor}; make sure that file exists (the 7.0 release ships examples of it)`,
+      note: 'placeholder: the condor_vm-gahp\'s own configuration file (HTCondor 7.0), which vm-provision does not write; it must exist',
     },
   },
   {
@@ -269,8 +271,8 @@ export function knobValues(ctx: KnobContext): Array<[name: string, value: string
 export interface KnobPlan {
   knobs: Array<[name: string, value: string]>;
   warnings: string[];
-  /** Knobs that got a placeholder value, with the placeholder. */
-  placeholders: Array<[name: string, value: string]>;
+  /** Knobs that got a placeholder value, with the header note explaining it. */
+  placeholders: Array<[name: string, note: string]>;
   /** Required by this version but no value and no placeholder. */
   missing: string[];
 }
@@ -317,7 +319,7 @@ export function planKnobs(ctx: KnobContext): KnobPlan {
     if (value === undefined && isRequired(k, ctx)) {
       if (!k.placeholder) { plan.missing.push(k.name); continue; }
       value = k.placeholder.value(ctx);
-      plan.placeholders.push([k.name, value]);
+      plan.placeholders.push([k.name, k.placeholder.note]);
       plan.warnings.push(k.placeholder.warning(ctx));
     }
     if (value !== undefined) plan.knobs.push([k.name, value]);

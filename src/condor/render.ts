@@ -7,7 +7,10 @@ import { checkSupport } from './support.ts';
 export const BACKUP_DIR = '/var/lib/vm-provision/backups';
 
 export interface RenderOptions {
-  /** Header notes by knob name, e.g. where a placeholder value comes from; a note shows only if its knob is written. */
+  /**
+   * Header notes, e.g. where a placeholder value comes from. Keyed by a knob name (shown when that knob is written)
+   * or by a token such as `<kernelVersion>` (shown when a written value contains it).
+   */
   notes?: Record<string, string>;
 }
 
@@ -38,10 +41,11 @@ export function renderConfig(ctx: KnobContext, opts: RenderOptions = {}): Render
     if (UNSAFE.test(value) || value.endsWith('\\')) throw new Error(`refusing to render ${name}: value has a control character or line continuation`);
   }
   const notes: string[] = [];
-  const written = new Set(knobs.map(([n]) => n));
-  for (const [name, value] of plan.placeholders) notes.push(`${name}: ${value} is a placeholder (see the warning); replace it with the real value`);
-  for (const [name, note] of Object.entries(opts.notes ?? {})) if (written.has(name)) notes.push(`${name}: ${note}`);
-  for (const n of notes) if (UNSAFE.test(n)) throw new Error(`refusing to render a header note with a control character: ${JSON.stringify(n)}`);
+  for (const [name, note] of plan.placeholders) notes.push(`${name}: ${note}`);
+  for (const [key, note] of Object.entries(opts.notes ?? {})) {
+    if (knobs.some(([n, v]) => n === key || v.includes(key))) notes.push(`${key}: ${note}`);
+  }
+  for (const n of notes) if (UNSAFE.test(n) || n.endsWith('\\')) throw new Error(`refusing to render a header note with a control character or line continuation: ${JSON.stringify(n)}`);
   const width = Math.max(...knobs.map(([n]) => n.length));
   const fill: Record<string, string> = {
     profile: ctx.profile.metadata.name,

@@ -91,17 +91,28 @@ function hypervisorTable(): string[] {
   ];
 }
 
+/** "KVM and Xen run VM jobs on Linux execute nodes, VMware on Linux and Windows" from OS_SUPPORT. */
+function osSentence(): string {
+  const groups = new Map<string, string[]>();
+  for (const h of ORDER) {
+    const key = OS_SUPPORT[h].map(cap).join(' and ');
+    groups.set(key, [...(groups.get(key) ?? []), HYPERVISOR_NAMES[h]]);
+  }
+  const parts = [...groups].map(([os, hs], i) => `${hs.join(' and ')}${i === 0 ? ' run VM jobs' : ''} on ${os}${i === 0 ? ' execute nodes' : ''}`);
+  return parts.join(', ');
+}
+
 /** The README block between the support-table markers. */
 export function supportTableMarkdown(): string {
-  const os = ORDER.map((h) => `${HYPERVISOR_NAMES[h]} on ${OS_SUPPORT[h].map(cap).join(' and ')}`).join(', ');
   return [
     `<!-- generated from src/condor/knobs.ts by \`${REGENERATE}\`: do not edit by hand -->`,
     '',
     ...hypervisorTable(),
     '',
-    `${os}. vm-provision refuses an unsupported combination before changing anything, and writes exactly the knobs`,
-    'the node\'s HTCondor version reads (`vm-provision render PROFILE --condor-version X.Y.Z` shows the file).',
-    'Knob by knob: [docs/supported-versions.md](docs/supported-versions.md).',
+    `${osSentence()}.`,
+    'vm-provision refuses an unsupported combination before changing anything, and writes exactly the knobs the',
+    'node\'s HTCondor version reads (`vm-provision render PROFILE --condor-version X.Y.Z` prints that file without',
+    'touching anything). Knob by knob: [docs/supported-versions.md](docs/supported-versions.md).',
   ].join('\n');
 }
 
@@ -145,7 +156,10 @@ export function supportedVersionsDoc(): string {
     '',
     ...hypervisorTable(),
     '',
-    `${ORDER.map((h) => `${HYPERVISOR_NAMES[h]}: ${OS_SUPPORT[h].map(cap).join(' and ')}`).join('; ')}.`,
+    `${osSentence()}.`,
+    '',
+    'Version ranges are exact: a knob removed in 7.6 is listed as read by "7.0–7.5". Before 9.x, odd minor versions',
+    '(7.1, 7.3, 7.5, 7.7, 8.1, …) are the development series between the stable ones.',
     '',
     '## VM_TYPE values by version',
     '',

@@ -2,6 +2,7 @@
 import { VmpError } from '../errors/vmp-error.ts';
 import { installArgv, installedPackages, installPackages } from '../packages/package-manager.ts';
 import { requirements } from '../packages/requirements.ts';
+import { guardStockInitrds } from '../packages/stock-initrd-guard.ts';
 import type { Step } from './step.ts';
 
 export const packages: Step = {
@@ -35,11 +36,11 @@ export const packages: Step = {
     state.packagesToInstall = missing;
     if (ctx.check) return { status: 'pending', summary: `would install ${missing.join(', ')}`, changes: missing.map((p) => `install ${p}`) };
     ctx.progress(`installing ${missing.join(', ')}`);
-    await installPackages(host, pm, missing);
+    const { warnings } = await guardStockInitrds(host, () => installPackages(host, pm, missing));
     const now = await installedPackages(host, pm, missing);
     const still = missing.filter((p) => !now.has(p));
     if (still.length) throw new VmpError('PACKAGES', `${cmd} succeeded but ${still.join(', ')} still not installed`, { context: { command: [cmd, ...args] } });
     state.packagesInstalled = missing;
-    return { status: 'changed', summary: `installed ${missing.join(', ')}`, changes: missing.map((p) => `installed ${p}`) };
+    return { status: 'changed', summary: `installed ${missing.join(', ')}`, changes: missing.map((p) => `installed ${p}`), warnings };
   },
 };

@@ -37,9 +37,13 @@ export async function ensureImages(): Promise<Images> {
   });
 }
 
+/** Old images go, except those still under a running node's overlay. */
 function pruneOldImages(keep: string) {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
   for (const d of readdirSync(CACHE_DIR)) {
-    if (d.startsWith('images-') && d !== `images-${keep}`) rmSync(join(CACHE_DIR, d), { recursive: true, force: true });
+    if (!d.startsWith('images-') || d === `images-${keep}` || d.endsWith('.tmp')) continue;
+    if (mounts.includes(join(CACHE_DIR, d) + '/')) continue;
+    rmSync(join(CACHE_DIR, d), { recursive: true, force: true });
   }
 }
 
