@@ -171,7 +171,7 @@ async function main() {
     await node.copyIn(PROFILE, NODE_PROFILE);
     const nodeInfo = {
       node: (await node.ssh(['node', '--version'])).stdout.trim(),
-      condor: (await node.ssh(['condor_version'])).stdout.split('\n')[0]?.trim() ?? '',
+      condor: /\$CondorVersion: (\S+)/.exec((await node.ssh(['condor_version'])).stdout)?.[1] ?? 'unknown',
       nproc: (await node.ssh(['nproc'])).stdout.trim(),
     };
 
@@ -194,12 +194,12 @@ async function main() {
     const warmA = await inNode(node);
     if (warmA.code !== 0) throw new BenchError(`the second apply was not a no-op (--detailed-exitcodes exit ${warmA.code}):\n${tailOf(warmA.out, 40)}`);
 
-    // Measure, interleaved: (a), (b), (c), (a), (b), (c), ...
+    // Measure, interleaved: (a), (b), (b2), (c), context rows, then again (a), (b), (b2), (c), ...
     const mux = muxOptions(tmp);
     const warmB2 = await overSsh(node, mux);
     if (warmB2.code !== 0) throw new BenchError(`apply over a shared ssh connection failed (exit ${warmB2.code}):\n${tailOf(warmB2.stdout + warmB2.stderr, 40)}`);
     const a: number[] = []; const b: number[] = []; const b2: number[] = []; const c: number[] = [];
-    const ver: number[] = []; const bare: number[] = []; const ansVer: number[] = [];
+    const ver: number[] = []; const bare: number[] = []; const ansVer: number[] = []; const load: number[] = [];
     for (let i = 1; i <= runs; i++) {
       const ra = await inNode(node);
       if (ra.code !== 0) throw new BenchError(`run ${i} (a): vm-provision was not a no-op (--detailed-exitcodes exit ${ra.code}):\n${tailOf(ra.out, 40)}`);
@@ -217,6 +217,7 @@ async function main() {
       ver.push((await inNode(node, ['node', NODE_BIN, '--version'])).ms);
       bare.push((await inNode(node, ['node', '-e', '0'])).ms);
       ansVer.push((await timed('ansible-playbook', ['--version'], ansibleEnv())).ms);
+      load.push(loadavg()[0]!);
       note(`run ${i}/${runs}: (a) ${sec(ra.ms)} s  (b) ${sec(rb.ms)} s  (b2) ${sec(rb2.ms)} s  (c) ${sec(rc.ms)} s`);
     }
 
@@ -235,8 +236,10 @@ async function main() {
     const row = (label: string, s: Stats) => `${label.padEnd(46)} ${sec(s.median).padStart(7)} ${sec(s.min).padStart(7)} ${sec(s.max).padStart(7)} ${String(s.runs).padStart(5)}`;
     say();
     say(`machine: ${machine.cpu}, nproc ${machine.nproc}; host node ${machine.hostNode}; ${machine.ansible} (${machine.ansibleConfig})`);
-    say(`node:    ${node.name} (full flavor), node ${nodeInfo.node}, ${nodeInfo.condor}; load average at start ${machine.loadavgStart}`);
-    say(`ansible: ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3, otherwise defaults (ssh ControlPersist=60s, no pipelining, linear strategy)`);
+    say(`node:    ${node.name} (full flavor), node ${nodeInfo.node}, HTCondor ${nodeInfo.condor}; dist/vm-provision.mjs built ${machine.distBuilt}`);
+    say(`ansible: ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_NOCOLOR=1, otherwise defaults (ssh ControlMaster=auto ControlPersist=60s, no pipelining, forks 5, linear strategy, gather_facts: false)`);
+    const maxLoad = Math.max(...load);
+    say(`host load average (1 min): ${machine.loadavgStart.split(' ')[0]} at start, up to ${maxLoad.toFixed(2)} during the runs${maxLoad > Number(machine.nproc) / 2 ? ' — the machine was busy: expect noisy figures' : ''}${others.length ? `; ${others.length} other testbed node(s) up` : ''}`);
     say();
     say(`${'wall time of the whole process, seconds'.padEnd(46)} ${'median'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)} ${'runs'.padStart(5)}`);
     say(row('(a) vm-provision no-op apply, timed on node', A));
@@ -253,7 +256,6 @@ async function main() {
     if (breakdown.applyMs !== undefined) {
       say(`inside one no-op apply (engine's own ms): apply() ${breakdown.applyMs} ms; steps ${Object.entries(breakdown.steps).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     }
-    say(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
     mkdirSync(dirname(RESULTS), { recursive: true });
     writeFileSync(RESULTS, `${JSON.stringify({
@@ -261,7 +263,7 @@ async function main() {
       results: { a_inNode: A, b_overSsh: B, b2_overSharedSsh: B2, c_ansible: C, nodeVersion: V, nodeBare: N0, ansibleVersion: AV },
       ratios: { c_over_b: ratioCB, c_over_b2: ratioCB2, c_over_a: ratioCA },
       goals: { noopSeconds: { goal: GOAL_NOOP_S, met: goalNoop }, ratio: { goal: GOAL_RATIO, met: goalRatio } },
-      breakdown, firstApplyMs: first.ms, ansibleWarmupMs: warm.ms, ansibleTasksOk: warmRecap.ok,
+      hostLoadPerRun: load, breakdown, firstApplyMs: first.ms, ansibleWarmupMs: warm.ms, ansibleTasksOk: warmRecap.ok,
     }, null, 2)}\n`);
     note(`results written to ${RESULTS}`);
   } finally {

@@ -19,7 +19,8 @@ export const PYGRUB_PLACEHOLDER = '/usr/lib/xen-<version>/bin/pygrub';
 /** The node-derived values for rendering without the node, and header notes saying where each comes from. */
 export function previewFound(profile: Profile): { found: Record<string, string | undefined>; notes: Record<string, string> } {
   const x = profile.xen;
-  if (profile.hypervisor !== 'xen' || !x) return { found: {}, notes: {} };
+  const vmVersion = profile.condor.vm.vmVersion;
+  if (profile.hypervisor !== 'xen' || !x) return { found: { VM_VERSION: vmVersion }, notes: {} };
   const notes: Record<string, string> = {};
   const kver = x.kernelVersion === 'auto' ? KERNEL_PLACEHOLDER : x.kernelVersion;
   const bootloader = x.bootloader !== 'auto' ? x.bootloader : PYGRUB_PLACEHOLDER;
@@ -32,7 +33,7 @@ export function previewFound(profile: Profile): { found: Record<string, string |
     notes.XenInitrd = 'the initrd apply builds (xen.initrd.output); jobs use it with xen_initrd = $$(XenInitrd)';
   }
   notes[KERNEL_PLACEHOLDER] = 'the running kernel at apply time (xen.kernelVersion: auto)';
-  return { found: { XEN_BOOTLOADER: bootloader, XEN_KERNEL: kernel, XEN_INITRD: initrd }, notes };
+  return { found: { VM_VERSION: vmVersion, XEN_BOOTLOADER: bootloader, XEN_KERNEL: kernel, XEN_INITRD: initrd }, notes };
 }
 
 /** What `render` prints for this profile, version and OS (pure). */

@@ -122,6 +122,10 @@ const Vm = z
   .strictObject({
     memory: z.int().min(1).meta({ description: 'VM_MEMORY: MiB of memory all VMs on this node may use together.', examples: [1024] }),
     maxNumber: z.int().min(1).default(1).meta({ description: 'VM_MAX_NUMBER: how many VMs may run at once.' }),
+    vmVersion: configString()
+      .regex(/^[A-Za-z0-9._+-]{1,64}$/, 'must be a version string like server1.0.4 (letters, digits, . _ + -)')
+      .optional()
+      .meta({ description: 'VM_VERSION: the hypervisor version advertised as VM_Version (HTCondor 7.0–7.3 only; required by 7.2).', examples: ['server1.0.4'] }),
     networking: Networking,
   })
   .meta({ description: 'VM universe settings.' });

@@ -118,7 +118,8 @@ export const condorConfig: Step = {
 
 /** Values the knobs take from the node: pygrub's path and the built initrd for Xen. */
 async function foundValues(ctx: RunContext): Promise<Record<string, string | undefined>> {
-  if (ctx.profile.hypervisor !== 'xen' || !ctx.profile.xen) return {};
+  const VM_VERSION = ctx.profile.condor.vm.vmVersion;
+  if (ctx.profile.hypervisor !== 'xen' || !ctx.profile.xen) return { VM_VERSION };
   const x = ctx.profile.xen;
   let bootloader = x.bootloader !== 'auto' ? x.bootloader : await findPygrub(ctx.host);
   if (!bootloader && ctx.check) bootloader = ctx.state.packagesToInstall.map(predictedPygrub).find(Boolean);
@@ -128,7 +129,9 @@ async function foundValues(ctx: RunContext): Promise<Record<string, string | und
     });
   }
   ctx.state.xen = { ...ctx.state.xen, bootloader };
-  return { XEN_BOOTLOADER: bootloader, XEN_INITRD: x.initrd.build ? ctx.state.xen?.initrd : undefined };
+  const kver = ctx.state.xen?.kernelVersion;
+  const XEN_KERNEL = x.kernel !== 'auto' ? x.kernel : kver ? `/boot/vmlinuz-${kver}` : undefined;
+  return { VM_VERSION, XEN_BOOTLOADER: bootloader, XEN_KERNEL, XEN_INITRD: x.initrd.build ? ctx.state.xen?.initrd : undefined };
 }
 
 export async function restoreConfig(host: Host, path: string, before: string | null): Promise<void> {

@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNodes, type TestNode } from '../testbed/nodes.ts';
 import { e2eTitle, testbedReason } from '../testbed/harness.ts';
+import { KNOBS, versionReads } from '../../src/condor/knobs.ts';
+import { parseVersion } from '../../src/condor/version.ts';
+import { parseConfigValVerbose } from '../../src/condor/config-val.ts';
 import { ROOT, installAgent, jsonLines, putProfile, startdPid, vmp, vmStatus } from './agent.ts';
 
 const example = readFileSync(join(ROOT, 'examples/kvm-node.yaml'), 'utf8');
@@ -30,6 +33,27 @@ describe.skipIf(testbedReason())(e2eTitle('apply: KVM example on a bare node'), 
     expect(await vmStatus(node)).toBe(`slot1@${node.name} kvm 1024`);
     const human = (await node.ssh(['condor_status', '-vm'])).stdout;
     expect(human).toMatch(new RegExp(`slot1@${node.name}\\s+kvm\\s+.*\\s1024\\s`));
+  });
+
+  it('writes only knobs HTCondor 23.9.6 reads, and condor_config_val -v traces each to our file', async () => {
+    const text = (await node.ssh(['cat', CONFIG])).stdout;
+    const written = [...text.matchAll(/^([A-Za-z_]+)\s+= (.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    expect(written.map(([n]) => n)).toEqual(['VM_TYPE', 'VM_GAHP_SERVER', 'VM_GAHP_LOG', 'VM_MEMORY', 'VM_MAX_NUMBER', 'VM_NETWORKING']);
+    const v = parseVersion('23.9.6')!;
+    for (const [name] of written) {
+      const spec = KNOBS.find((k) => k.name === name);
+      expect(spec, `${name} is in the knob table`).toBeDefined();
+      expect(versionReads(spec!, v), `${name} is read by 23.9.6`).toBe(true);
+    }
+    const r = await node.ssh(['condor_config_val', '-v', ...written.map(([n]) => n)]);
+    const sources = parseConfigValVerbose(r.stdout, written.map(([n]) => n));
+    for (const [name, value] of written) {
+      const s = sources.get(name)!;
+      // HTCondor names <Default> when a value equals its built-in default; the raw text must then be ours.
+      expect(s.file === CONFIG || (s.file === '<Default>' && s.raw === value), `${name}: ${JSON.stringify(s)}`).toBe(true);
+    }
+    expect(sources.get('VM_TYPE')?.file).toBe(CONFIG);
+    expect(sources.get('VM_MEMORY')?.file).toBe(CONFIG);
   });
 
   it('a second apply changes nothing and does not restart the startd', async () => {

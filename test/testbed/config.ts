@@ -15,9 +15,9 @@ export const NAME_PREFIX = 'vmp';
 export const BARE_PACKAGES = [
   'condor', 'condor-vm-gahp', 'openssh-server', 'systemd-sysv', 'dbus', 'procps', 'iproute2', 'nodejs',
   'linux-image-amd64', 'zstd', 'kmod', 'ca-certificates', 'less',
-  // Installed servers have dmsetup (lvm2, cryptsetup) and its initramfs hook is in their stock initrd; without it,
-  // libvirt's dependency on dmsetup makes update-initramfs regenerate the stock image during the agent's install.
-  'dmsetup',
+  // Installed servers have e2fsprogs and dmsetup (lvm2, cryptsetup), whose initramfs hooks are in their stock
+  // initrd; without them, libvirt's dependencies make update-initramfs regenerate the stock image mid-install.
+  'dmsetup', 'e2fsprogs',
 ];
 /** What `full` adds over `bare`. dracut-core, not dracut: Debian's dracut package replaces initramfs-tools. */
 export const FULL_PACKAGES = [
