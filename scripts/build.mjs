@@ -18,7 +18,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: false,
+  minify: true,
   legalComments: 'none',
   plugins: [rawText],
   // CommonJS dependencies (systeminformation) need require() inside an ES module.

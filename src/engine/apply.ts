@@ -49,8 +49,7 @@ export async function apply(opts: ApplyOptions): Promise<RunReport> {
   const file = resolve(opts.profileFile);
   const { profile, positionOf } = await readProfile(file);
   const host = opts.host;
-  const idRes = await host.exec('id', ['-u']);
-  if (idRes.stdout.trim() !== '0') {
+  if ((await host.uid()) !== 0) {
     throw new VmpError('NEEDS_ROOT', `vm-provision ${opts.check ? 'plan/--check' : 'apply'} must run as root on the node (it reads and writes HTCondor's config and keeps its journal and backups in ${STATE_DIR})`, {
       hint: 'run it with sudo, or as root', context: { host: host.name },
     });

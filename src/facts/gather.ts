@@ -2,7 +2,8 @@
 import type { Host } from '../host/host.ts';
 import { which } from '../host/host.ts';
 import { parseConfigValVerbose, type KnobSource } from '../condor/config-val.ts';
-import { parseCondorVersionOutput, type CondorVersion } from '../condor/version.ts';
+import { KNOBS } from '../condor/knobs.ts';
+import { parseCondorVersionOutput, parseVersion, type CondorVersion } from '../condor/version.ts';
 import { detectXenRole, readXenSignals, type XenDetection } from '../xen/dom0.ts';
 import { splitList } from '../condor/config-order.ts';
 import {
@@ -22,6 +23,8 @@ export interface CondorFacts {
   log?: string;
   fullHostname?: string;
   vmGahpLog?: string;
+  /** `condor_config_val -v` of every knob vm-provision may write, as the node has them now. */
+  knobSources?: Record<string, KnobSource>;
   /** Daemons running now (condor_master, condor_startd, ...). */
   daemons: string[];
   masterRealUser?: string;
@@ -41,7 +44,9 @@ export interface Facts {
   xen: XenDetection;
 }
 
-export const CONDOR_FACT_KNOBS = ['LOCAL_CONFIG_DIR', 'LOCAL_CONFIG_FILE', 'SBIN', 'LOG', 'FULL_HOSTNAME', 'VM_GAHP_LOG'];
+export const CONDOR_FACT_KNOBS = ['LOCAL_CONFIG_DIR', 'LOCAL_CONFIG_FILE', 'SBIN', 'LOG', 'FULL_HOSTNAME', 'VM_GAHP_LOG', 'CONDOR_VERSION'];
+/** Every knob vm-provision may write, read in the same call so the config step needs no second one. */
+export const WRITABLE_KNOBS = [...new Set([...KNOBS.map((k) => k.name), 'STARTD_ATTRS'])];
 export const LIBVIRT_UNITS = ['libvirtd.service', 'libvirtd.socket', 'virtqemud.service', 'virtqemud.socket', 'virtxend.service', 'virtxend.socket'];
 
 export async function gatherFacts(host: Host): Promise<Facts> {
@@ -51,7 +56,7 @@ export async function gatherFacts(host: Host): Promise<Facts> {
     host.readFile('/proc/meminfo'),
     host.readFile('/proc/cpuinfo'),
     host.fileInfo('/dev/kvm'),
-    host.exec('id', ['-u']),
+    host.uid(),
     Promise.resolve(undefined),
     which(host, 'condor_version'),
     which(host, 'virsh'),
@@ -72,7 +77,7 @@ export async function gatherFacts(host: Host): Promise<Facts> {
     os: { ...os, family: osFamily(os) },
     packageManager,
     kernelRelease: (kernel ?? '').trim(),
-    isRoot: uid.stdout.trim() === '0',
+    isRoot: uid === 0,
     memTotalMiB: meminfo ? parseMemTotalMiB(meminfo) : undefined,
     kvm: { ...cpuVirtFlags(cpuinfo ?? ''), devKvm: devKvm?.kind === 'other' },
     condor,
@@ -93,16 +98,23 @@ async function detectPackageManager(host: Host, family: OsFamily): Promise<Packa
 async function gatherCondor(host: Host, installed: boolean): Promise<CondorFacts> {
   const none: CondorFacts = { installed: false, localConfigDirs: [], localConfigFiles: [], daemons: [] };
   if (!installed) return none;
-  const [ver, cfg] = await Promise.all([
-    host.exec('condor_version', []),
-    host.exec('condor_config_val', ['-v', ...CONDOR_FACT_KNOBS]),
-  ]);
-  const knobs = parseConfigValVerbose(cfg.stdout, CONDOR_FACT_KNOBS);
+  const names = [...CONDOR_FACT_KNOBS, ...WRITABLE_KNOBS];
+  const cfg = await host.exec('condor_config_val', ['-v', ...names]);
+  const knobs = parseConfigValVerbose(cfg.stdout, names);
   const val = (n: string) => { const k = knobs.get(n) as KnobSource; return k.defined ? k.value : undefined; };
+  // CONDOR_VERSION is a built-in macro; condor_version is the fallback for releases without it.
+  let version = val('CONDOR_VERSION') ? parseVersion(val('CONDOR_VERSION')!) : undefined;
+  let versionLine = version ? `CONDOR_VERSION = ${val('CONDOR_VERSION')}` : undefined;
+  if (!version) {
+    const ver = await host.exec('condor_version', []);
+    version = parseCondorVersionOutput(ver.stdout);
+    versionLine = ver.stdout.split('\n')[0];
+  }
   return {
     installed: true,
-    version: parseCondorVersionOutput(ver.stdout),
-    versionLine: ver.stdout.split('\n')[0],
+    version,
+    versionLine,
+    knobSources: Object.fromEntries(WRITABLE_KNOBS.map((n) => [n, knobs.get(n)!])),
     localConfigDirs: splitList(val('LOCAL_CONFIG_DIR')),
     localConfigFiles: splitList(val('LOCAL_CONFIG_FILE')),
     sbin: val('SBIN'),

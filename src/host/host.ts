@@ -43,6 +43,8 @@ export interface Host {
   remove(path: string): Promise<void>;
   /** An exclusive run lock that cannot go stale; throws VmpError LOCKED naming the holder. */
   acquireLock(path: string): Promise<LockHandle>;
+  /** The user id the agent runs as on the node (0 = root). */
+  uid(): Promise<number>;
   /** Seconds since the epoch on the node (log times and ad times are the node's). */
   now(): Promise<number>;
 }

@@ -83,6 +83,10 @@ export class LocalHost implements Host {
     return acquireRunLock(path);
   }
 
+  async uid(): Promise<number> {
+    return process.getuid?.() ?? Number((await this.exec('id', ['-u'])).stdout.trim());
+  }
+
   async now(): Promise<number> {
     return Math.floor(Date.now() / 1000);
   }

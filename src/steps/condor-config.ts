@@ -52,7 +52,11 @@ export const condorConfig: Step = {
     const names = knobs.map(([n]) => n);
 
     // Before writing: a knob set in a file read after ours would silently win.
-    const before = await configVal(host, names);
+    // Facts already hold every writable knob's source; ask again only for a name they lack.
+    const known = facts.condor.knobSources;
+    const before = known && names.every((n) => known[n])
+      ? { sources: new Map(names.map((n) => [n, known[n]!])) }
+      : await configVal(host, names);
     const overrides = findOverrides(layout, path, before.sources);
     for (const d of await laterDefinitions(host, layout, path, names)) {
       if (!overrides.some((o) => o.knob === d.knob && o.file === d.file)) overrides.push(d);

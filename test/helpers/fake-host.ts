@@ -256,6 +256,10 @@ export class FakeHost implements Host {
     };
   }
 
+  async uid(): Promise<number> {
+    return Number((await this.exec('id', ['-u'])).stdout.trim());
+  }
+
   async now(): Promise<number> {
     return this.clock;
   }

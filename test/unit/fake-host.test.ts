@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeHost, condorConfigVal, output } from '../helpers/fake-host.ts';
 import { CONFIG_DIRS, HOST, MAIN_CONFIG, factsFixture, fakeNode, mainConfigText } from '../helpers/facts-fixture.ts';
-import { gatherFacts } from '../../src/facts/gather.ts';
+import { WRITABLE_KNOBS, gatherFacts } from '../../src/facts/gather.ts';
 import { SEARCH_PATH, which } from '../../src/host/host.ts';
 import { isVmpError } from '../../src/errors/vmp-error.ts';
 
@@ -132,7 +132,11 @@ describe('simulated condor_config_val', () => {
 describe('fakeNode', () => {
   it('gathers to exactly factsFixture()', async () => {
     const { host } = fakeNode();
-    expect(await gatherFacts(host)).toEqual(factsFixture());
+    const { condor: { knobSources, ...condor }, ...rest } = await gatherFacts(host);
+    expect({ ...rest, condor }).toEqual(factsFixture());
+    // One condor_config_val call also reads every knob vm-provision may write, for the config step.
+    expect(Object.keys(knobSources ?? {}).sort()).toEqual([...WRITABLE_KNOBS].sort());
+    expect(knobSources?.VM_TYPE).toMatchObject({ defined: false });
   });
 
   it('gathers with strict reads: every file read was provided or is a known-missing PATH probe', async () => {
@@ -144,8 +148,9 @@ describe('fakeNode', () => {
       'id -u',
       'ps -e -o pid= -o ruser= -o comm=',
       'systemctl show -p Id,LoadState,ActiveState,UnitFileState libvirtd.service libvirtd.socket virtqemud.service virtqemud.socket virtxend.service virtxend.socket',
+      `condor_config_val -v LOCAL_CONFIG_DIR LOCAL_CONFIG_FILE SBIN LOG FULL_HOSTNAME VM_GAHP_LOG CONDOR_VERSION ${WRITABLE_KNOBS.join(' ')}`,
+      // The simulator does not define the CONDOR_VERSION macro: condor_version is the fallback.
       'condor_version',
-      'condor_config_val -v LOCAL_CONFIG_DIR LOCAL_CONFIG_FILE SBIN LOG FULL_HOSTNAME VM_GAHP_LOG',
     ]);
     expect(host.mutations()).toEqual([]);
   });

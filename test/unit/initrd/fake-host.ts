@@ -92,5 +92,6 @@ export class InitrdFakeHost implements Host {
   async writeFileAtomic(path: string, content: string) { this.ops.push(`write ${path}`); this.file(this.resolve(path) ?? path, content); }
   async remove(path: string) { this.ops.push(`remove ${path}`); const p = this.resolve(path, false); if (p) { this.files.delete(p); this.links.delete(p); } }
   async acquireLock(): Promise<LockHandle> { return { release: async () => {} }; }
+  async uid() { return 0; }
   async now() { return 1_800_000_000; }
 }
