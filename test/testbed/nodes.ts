@@ -1,5 +1,5 @@
 // Test nodes: an overlay on a base image, a network namespace with a veth pair, and systemd booted by systemd-nspawn.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -64,7 +64,7 @@ let handlersInstalled = false;
 function installExitHandlers() {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  const cleanup = () => { for (const name of [...started]) teardownSync(name); };
+  const cleanup = () => { for (const name of [...started]) teardownSync(name, 'exit handler'); };
   process.once('exit', cleanup);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => { cleanup(); process.exit(sig === 'SIGINT' ? 130 : 143); });
@@ -139,7 +139,7 @@ async function startOne(flavor: Flavor, name: string, lower: string, repo: strin
     await waitReady(node, opts.readyTimeoutMs ?? 120_000);
     return node;
   } catch (e) {
-    teardownSync(name);
+    teardownSync(name, `failed start: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     throw e;
   }
 }
@@ -228,8 +228,10 @@ function isNspawn(pid: number): boolean {
 }
 
 /** Synchronous, so it also works from exit and signal handlers: kill, unmount, delete netns and veth, free the slot. */
-export function teardownSync(name: string): void {
+export function teardownSync(name: string, why = 'stop'): void {
   const file = join(nodesDir(), `${name}.json`);
+  // Who tore down what and why: test runs share this machine, so this log answers "who killed my node?".
+  try { appendFileSync(join(STATE_DIR, 'teardown.log'), `${new Date().toISOString()} pid ${process.pid} ${why} ${name}\n`); } catch { /* no state dir */ }
   let rec: NodeRecord | undefined;
   try { rec = JSON.parse(readFileSync(file, 'utf8')) as NodeRecord; } catch { /* already gone */ }
   started.delete(name);
@@ -257,7 +259,7 @@ export function teardownSync(name: string): void {
 export function reapOrphans(): string[] {
   const reaped: string[] = [];
   for (const r of listRecords()) {
-    if (r.ownerPid !== 0 && r.ownerPid !== process.pid && !pidAlive(r.ownerPid)) { teardownSync(r.name); reaped.push(r.name); }
+    if (r.ownerPid !== 0 && r.ownerPid !== process.pid && !pidAlive(r.ownerPid)) { teardownSync(r.name, `orphan of dead PID ${r.ownerPid}`); reaped.push(r.name); }
   }
   return reaped;
 }
@@ -265,7 +267,7 @@ export function reapOrphans(): string[] {
 /** Everything of the testbed, including leftovers without a state file. */
 export function downAll(): string[] {
   const names = listRecords().map((r) => r.name);
-  for (const n of names) teardownSync(n);
+  for (const n of names) teardownSync(n, 'down --all');
   for (const pid of nspawnPids(`${NAME_PREFIX}-`)) killNspawnTree(pid);
   const netns = runSync('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`${NAME_PREFIX}-`));
   for (const n of netns) { runSync('ip', ['netns', 'del', n]); names.push(n); }
