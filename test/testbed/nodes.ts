@@ -1,5 +1,5 @@
 // Test nodes: an overlay on a base image, a network namespace with a veth pair, and systemd booted by systemd-nspawn.
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, rmdirSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -129,8 +129,14 @@ async function startOne(flavor: Flavor, name: string, lower: string, repo: strin
     // Plain file descriptors, not pipes: a pipe held open by the daemon would keep this call waiting.
     const out = openSync(rec.logFile, 'a');
     const err = openSync(`${rec.logFile}.err`, 'a');
+    // Each node in its own cgroup: with --keep-unit every nspawn would otherwise put its payload in the same
+    // /payload cgroup, and one container's systemd stopping a unit (or shutting down) kills the others' processes.
+    const cgroups = nodeCgroups(name);
+    for (const d of cgroups) mkdirSync(d, { recursive: true });
     try {
-      await run('setsid', ['-f', 'systemd-nspawn', ...args], { stdin: 'ignore', stdout: out as unknown as 'inherit', stderr: err as unknown as 'inherit' });
+      await run('setsid', ['-f', 'sh', '-c', 'for d in $VMP_CGROUPS; do echo $$ > "$d/cgroup.procs"; done; exec "$@"', 'sh', 'systemd-nspawn', ...args], {
+        stdin: 'ignore', stdout: out as unknown as 'inherit', stderr: err as unknown as 'inherit', env: { VMP_CGROUPS: cgroups.join(' ') },
+      });
     } finally { closeSync(out); closeSync(err); }
     rec.pid = await findNspawn(name);
     save();
@@ -170,6 +176,37 @@ async function waitReady(node: TestNode, timeoutMs: number) {
     await sleep(500);
   }
   throw new Error(`testbed: node ${node.name} (${node.address}) not ready after ${timeoutMs / 1000} s: ${last}; console log ${node.logFile}`);
+}
+
+/** cgroup hierarchies nspawn uses here (systemd's named v1 hierarchy and the unified one), from mountinfo. */
+function cgroupRoots(): string[] {
+  const roots: string[] = [];
+  for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [pre, post] = l.split(' - ');
+    const mountPoint = pre?.split(' ')[4];
+    const [fstype, , opts] = (post ?? '').split(' ');
+    if (mountPoint && (fstype === 'cgroup2' || (fstype === 'cgroup' && opts?.split(',').includes('name=systemd')))) roots.push(mountPoint);
+  }
+  return roots;
+}
+
+function nodeCgroups(name: string): string[] {
+  return cgroupRoots().map((r) => join(r, 'vmp-testbed', name));
+}
+
+/** Kill whatever is left in a node's cgroups, then remove them bottom-up. */
+function removeCgroups(name: string) {
+  for (const dir of nodeCgroups(name)) {
+    if (!existsSync(dir)) continue;
+    const walk = (d: string): string[] => [d, ...readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => walk(join(d, e.name)))];
+    const all = walk(dir);
+    for (const d of all) {
+      try { for (const p of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
+    }
+    for (const d of all.reverse()) {
+      for (let i = 0; i < 50; i++) { try { rmdirSync(d); break; } catch { runSync('sleep', ['0.02']); } }
+    }
+  }
 }
 
 /** All descendants of pid, from each process's parent field in /proc/N/stat (no /proc/N/task/N/children here). */
@@ -242,6 +279,7 @@ export function teardownSync(name: string, why = 'stop'): void {
     if (existsSync(id.key)) closeMaster(id, rec.address);
   } catch { /* no master */ }
   if (rec.pid && isNspawn(rec.pid)) killNspawnTree(rec.pid);
+  removeCgroups(rec.name);
   const merged = join(rec.dir, 'merged');
   if (runSync('mountpoint', ['-q', merged]).exitCode === 0) {
     if (runSync('umount', [merged]).exitCode !== 0) runSync('umount', ['-l', merged]);
@@ -275,6 +313,10 @@ export function downAll(): string[] {
     const m = /^\d+:\s+(vmph\d+)[@:]/.exec(l);
     if (m) runSync('ip', ['link', 'del', m[1]!]);
   }
+  for (const root of cgroupRoots()) {
+    const base = join(root, 'vmp-testbed');
+    if (existsSync(base)) for (const n of readdirSync(base)) removeCgroups(n);
+  }
   const nodeRoot = join(CACHE_DIR, 'nodes');
   for (const l of runSync('findmnt', ['-rn', '-o', 'TARGET']).stdout.split('\n')) {
     if (l.startsWith(nodeRoot)) runSync('umount', ['-l', l]);
@@ -291,7 +333,8 @@ export function leftovers(name: string, slot: number) {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').includes(join(CACHE_DIR, 'nodes', name));
   const veth = runSync('ip', ['link', 'show', `vmph${slot}`]).exitCode === 0;
   const procs = runSync('ps', ['-eo', 'args']).stdout.split('\n').filter((l) => l.includes(`--machine=${name}`));
-  return { netns, mounts, veth, processes: procs };
+  const cgroups = nodeCgroups(name).some((d) => existsSync(d));
+  return { netns, mounts, veth, processes: procs, cgroups };
 }
 
 export { log as _log };

@@ -66,11 +66,27 @@ describe.skipIf(testbedReason())(e2eTitle('testbed: full node carries the VM uni
   });
 });
 
-describe.skipIf(testbedReason())(e2eTitle('testbed: teardown'), () => {
+describe.skipIf(testbedReason())(e2eTitle('testbed: isolation and teardown'), () => {
+  it('nodes do not share cgroups: a unit stopped in one node keeps running in the other, and a torn-down node takes nothing with it', async () => {
+    const [a, b] = await startNodes({ flavor: 'bare', count: 2 }) as [TestNode, TestNode];
+    try {
+      const pidB = (await b.ssh(['pgrep', '-x', 'condor_master'])).stdout.trim();
+      expect(pidB).toMatch(/^\d+$/);
+      await a.ssh(['systemctl', 'stop', 'condor']);
+      expect((await b.ssh(['pgrep', '-x', 'condor_master'])).stdout.trim()).toBe(pidB);
+      await a.stop();
+      expect((await b.ssh(['systemctl', 'is-active', 'condor', 'ssh'])).stdout.split('\n')).toEqual(['active', 'active']);
+      expect((await b.ssh(['pgrep', '-x', 'condor_master'])).stdout.trim()).toBe(pidB);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   it('leaves no network namespace, veth, mount or process behind', async () => {
     const nodes = await startNodes({ flavor: 'bare', count: 2 });
     for (const n of nodes) expect(leftovers(n.name, n.slot).netns).toBe(true);
     for (const n of nodes) await n.stop();
-    for (const n of nodes) expect(leftovers(n.name, n.slot)).toEqual({ netns: false, mounts: false, veth: false, processes: [] });
+    for (const n of nodes) expect(leftovers(n.name, n.slot)).toEqual({ netns: false, mounts: false, veth: false, processes: [], cgroups: false });
   });
 });
