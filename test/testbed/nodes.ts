@@ -242,7 +242,13 @@ async function findNspawn(name: string): Promise<number> {
 
 /** Killing the container's init ends its whole PID namespace; nspawn itself goes last. */
 function killNspawnTree(pid: number) {
-  for (const p of descendants(pid).reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  const victims = descendants(pid);
+  try {
+    const where = (p: number) => { try { return readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n').find((l) => l.includes('name=systemd'))?.split(':')[2] ?? '?'; } catch { return 'gone'; } };
+    const groups = [...new Set(victims.map(where).map((g) => g.split('/').slice(0, 3).join('/')))];
+    appendFileSync(join(STATE_DIR, 'teardown.log'), `  kill tree of ${pid}: ${victims.length} processes in ${groups.join(' ')}\n`);
+  } catch { /* diagnostics only */ }
+  for (const p of victims.reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
   const until = Date.now() + 10_000;
   while (pidAlive(pid) && isNspawn(pid) && Date.now() < until) runSync('sleep', ['0.05']);
   if (pidAlive(pid) && isNspawn(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
@@ -328,7 +334,6 @@ export function downAll(): string[] {
 
 /** What of a node is still visible on the host: for the teardown test and `testbed list`. */
 export function leftovers(name: string, slot: number) {
-  for (const pid of nspawnPids(`${NAME_PREFIX}-`)) killNspawnTree(pid);
   const netns = runSync('ip', ['netns', 'list']).stdout.includes(name);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').includes(join(CACHE_DIR, 'nodes', name));
   const veth = runSync('ip', ['link', 'show', `vmph${slot}`]).exitCode === 0;
