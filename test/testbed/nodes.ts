@@ -321,7 +321,7 @@ export function downAll(): string[] {
   }
   for (const root of cgroupRoots()) {
     const base = join(root, 'vmp-testbed');
-    if (existsSync(base)) for (const n of readdirSync(base)) removeCgroups(n);
+    if (existsSync(base)) for (const e of readdirSync(base, { withFileTypes: true })) if (e.isDirectory()) removeCgroups(e.name);
   }
   const nodeRoot = join(CACHE_DIR, 'nodes');
   for (const l of runSync('findmnt', ['-rn', '-o', 'TARGET']).stdout.split('\n')) {
