@@ -11,7 +11,10 @@ export interface DaemonLayout { service: string; socket: string; layout: 'monoli
 /** Debian 12/13 ship libvirtd; Fedora 35+/RHEL 9 fresh installs use virtqemud. Decide from the units that exist. */
 export function pickLayout(units: UnitState[]): DaemonLayout | undefined {
   const exists = (n: string) => units.some((u) => u.name === n && u.loadState !== 'not-found' && u.loadState !== '');
-  if (exists('libvirtd.service') && !(exists('virtqemud.service') && unit(units, 'virtqemud.socket')?.unitFileState === 'enabled' && unit(units, 'libvirtd.service')?.unitFileState !== 'enabled')) {
+  // Both installed: the modular daemons are the ones in use when their socket is enabled and libvirtd is not.
+  const modularInUse = exists('virtqemud.service') && unit(units, 'virtqemud.socket')?.unitFileState === 'enabled'
+    && unit(units, 'libvirtd.service')?.unitFileState !== 'enabled';
+  if (exists('libvirtd.service') && !modularInUse) {
     return { service: 'libvirtd.service', socket: 'libvirtd.socket', layout: 'monolithic' };
   }
   if (exists('virtqemud.service')) return { service: 'virtqemud.service', socket: 'virtqemud.socket', layout: 'modular' };
