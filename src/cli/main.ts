@@ -6,7 +6,6 @@ import { LocalHost } from '../host/local-host.ts';
 import { gatherFacts } from '../facts/gather.ts';
 import { profileJsonSchema } from '../profile/index.ts';
 import { EXIT } from '../errors/exit-codes.ts';
-import { VmpError } from '../errors/vmp-error.ts';
 import { exitCodeForError, exitCodeForReport } from './exit.ts';
 import { plainRenderer, summaryLine } from './render-plain.ts';
 import { jsonError, jsonRenderer, jsonSummary } from './render-json.ts';
@@ -107,4 +106,3 @@ main(process.argv).then((code) => { process.exitCode = code; }, (e: unknown) => 
   process.exitCode = EXIT.FAILED;
 });
 
-export { VmpError };

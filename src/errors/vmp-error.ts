@@ -56,3 +56,8 @@ export function isVmpError(e: unknown): e is VmpError {
 export function tail(text: string, lines = 8): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
+
+/** Context for a failed command: its argv and the last lines it printed (stderr, or stdout when stderr is empty). */
+export function commandContext(r: { command: string[]; stdout: string; stderr: string }, extra: ErrorContext = {}, lines = 8): ErrorContext {
+  return { command: r.command, stderrTail: tail(r.stderr.trim() ? r.stderr : r.stdout, lines), ...extra };
+}

@@ -50,14 +50,13 @@ export const WRITABLE_KNOBS = [...new Set([...KNOBS.map((k) => k.name), 'STARTD_
 export const LIBVIRT_UNITS = ['libvirtd.service', 'libvirtd.socket', 'virtqemud.service', 'virtqemud.socket', 'virtxend.service', 'virtxend.socket'];
 
 export async function gatherFacts(host: Host): Promise<Facts> {
-  const [osText, kernel, meminfo, cpuinfo, devKvm, uid, pmgr, condorVersionBin, virsh, ps, units, xen] = await Promise.all([
+  const [osText, kernel, meminfo, cpuinfo, devKvm, uid, condorVersionBin, virsh, ps, units, xen] = await Promise.all([
     host.readFile('/etc/os-release').then(async (t) => t ?? (await host.readFile('/usr/lib/os-release')) ?? ''),
     host.readFile('/proc/sys/kernel/osrelease'),
     host.readFile('/proc/meminfo'),
     host.readFile('/proc/cpuinfo'),
     host.fileInfo('/dev/kvm'),
     host.uid(),
-    Promise.resolve(undefined),
     which(host, 'condor_version'),
     which(host, 'virsh'),
     host.exec('ps', ['-e', '-o', 'pid=', '-o', 'ruser=', '-o', 'comm=']),
@@ -65,7 +64,6 @@ export async function gatherFacts(host: Host): Promise<Facts> {
     readXenSignals(host).then(detectXenRole),
   ]);
   const os = parseOsRelease(osText);
-  void pmgr;
   const packageManager = await detectPackageManager(host, osFamily(os));
   const procs = parsePs(ps.stdout);
   const condor = await gatherCondor(host, condorVersionBin !== undefined);

@@ -13,4 +13,4 @@ export * from './stock.ts';
 export * from './manifest.ts';
 export * from './list-initrd.ts';
 export * from './build.ts';
-export { INITRD_CODE, initrdError } from './errors.ts';
+export { initrdError } from './errors.ts';

@@ -1,7 +1,7 @@
 // Query and install packages with the node's own package manager (argv only).
 import type { Host } from '../host/host.ts';
 import type { PackageManager } from '../facts/gather.ts';
-import { VmpError, tail } from '../errors/vmp-error.ts';
+import { VmpError, commandContext } from '../errors/vmp-error.ts';
 
 /** dpkg-query prints `name<TAB>ii ` for installed packages; rpm prints the name or "package X is not installed". */
 export function parseInstalled(pm: PackageManager, stdout: string): Set<string> {
@@ -49,7 +49,7 @@ export async function installPackages(host: Host, pm: PackageManager, names: str
   if (r.exitCode !== 0) {
     throw new VmpError('PACKAGES', `${cmd} could not install ${names.join(' ')} (exit ${r.exitCode})`, {
       hint: 'check the node\'s package sources and that these packages exist for this distribution; run the command by hand to see the full output',
-      context: { command: [cmd, ...args], stderrTail: tail(r.stderr || r.stdout) },
+      context: commandContext(r),
     });
   }
 }

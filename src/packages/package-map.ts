@@ -37,10 +37,3 @@ export function packagesFor(needs: Need[], family: OsFamily): string[] {
   if (family === 'unknown') return [];
   return [...new Set(needs.flatMap((n) => n.packages[family]))];
 }
-
-/** Highest `xen-utils-<version>` in `apt-cache pkgnames xen-utils-` output. */
-export function pickXenUtils(pkgnames: string): string | undefined {
-  const names = pkgnames.split('\n').map((s) => s.trim()).filter((s) => /^xen-utils-\d+(\.\d+)*$/.test(s));
-  const ver = (n: string) => n.slice('xen-utils-'.length).split('.').map(Number);
-  return names.sort((a, b) => { const x = ver(a); const y = ver(b); return (x[0]! - y[0]!) || ((x[1] ?? 0) - (y[1] ?? 0)); }).at(-1);
-}

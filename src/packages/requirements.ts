@@ -3,8 +3,8 @@ import type { Host } from '../host/host.ts';
 import { which } from '../host/host.ts';
 import type { Profile } from '../profile/index.ts';
 import type { Facts } from '../facts/gather.ts';
-import { findIsoTool, findPygrub } from '../xen/tools.ts';
-import { INITRD_TOOLS, KVM_NEEDS, MKISOFS, PYGRUB, XEN_NEEDS, packagesFor, pickXenUtils, type Need } from './package-map.ts';
+import { findIsoTool, findPygrub, pickXenUtils } from '../xen/tools.ts';
+import { INITRD_TOOLS, KVM_NEEDS, MKISOFS, PYGRUB, XEN_NEEDS, packagesFor, type Need } from './package-map.ts';
 
 export interface Requirement { what: string; packages: string[]; /** Set when a binary already satisfies it. */ satisfiedBy?: string }
 

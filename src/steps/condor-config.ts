@@ -1,7 +1,7 @@
 // HTCondor config: render the drop-in, check nothing overrides it, replace it atomically with a backup.
 import { basename, dirname } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { VmpError, tail } from '../errors/vmp-error.ts';
+import { VmpError, commandContext } from '../errors/vmp-error.ts';
 import { renderConfig, BACKUP_DIR } from '../condor/render.ts';
 import { parseConfigValVerbose } from '../condor/config-val.ts';
 import { EXCLUDED_NAME } from '../condor/config-order.ts';
@@ -85,7 +85,7 @@ export const condorConfig: Step = {
     const wrong = notFromOurFile(staged, knobs, check.sources);
     if (wrong.length) {
       throw new VmpError('CONFIG', `the staged config does not read back as written (${wrong.map((w) => w.name).join(', ')})`, {
-        context: { file: staged, command: ['condor_config_val', '-v', ...names], stderrTail: tail(check.r.stderr || check.r.stdout) },
+        context: commandContext(check.r, { file: staged }),
       });
     }
 

@@ -1,6 +1,5 @@
 // Initrd (Xen): a separate image with the front-end drivers, built beside the stock one and never over it;
 // rebuilt only when the kernel, drivers, tool or module files changed, or the image is missing or damaged.
-import { VmpError } from '../errors/vmp-error.ts';
 import { which } from '../host/host.ts';
 import {
   buildInitrd, chooseTool, desiredManifestFields, expandOutput, initrdUpToDate, refuseStockOutput, resolveDrivers,
@@ -55,7 +54,3 @@ export const initrd: Step = {
     };
   },
 };
-
-export function requireXen(ctx: RunContext) {
-  if (!ctx.profile.xen) throw new VmpError('INTERNAL', 'xen section missing from a xen profile');
-}

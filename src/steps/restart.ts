@@ -1,6 +1,6 @@
 // Restart: `condor_restart -startd` only when our config changed, a previous run owes one, or the startd
 // advertises something other than the profile (it re-runs the gahp test only at start).
-import { VmpError, tail } from '../errors/vmp-error.ts';
+import { VmpError, commandContext } from '../errors/vmp-error.ts';
 import { querySlots, slotsMatch } from '../condor/status.ts';
 import type { RunContext, Step } from './step.ts';
 import { isStaged } from './preflight.ts';
@@ -17,7 +17,7 @@ export async function restartStartd(ctx: RunContext): Promise<number> {
   if (r.exitCode !== 0) {
     throw new VmpError('RESTART', `condor_restart -startd failed (exit ${r.exitCode})`, {
       hint: 'is condor_master running? (systemctl status condor); the restart stays pending and the next run retries it',
-      context: { command: ['condor_restart', '-startd'], stderrTail: tail(r.stderr || r.stdout) },
+      context: commandContext(r),
     });
   }
   return at;

@@ -1,5 +1,5 @@
 // Services: the libvirt daemon enabled and running, whichever layout the node has (monolithic or modular).
-import { VmpError, tail } from '../errors/vmp-error.ts';
+import { VmpError, commandContext } from '../errors/vmp-error.ts';
 import { LIBVIRT_UNITS } from '../facts/gather.ts';
 import { parseSystemctlShow, type UnitState } from '../facts/parse.ts';
 import type { Step } from './step.ts';
@@ -84,7 +84,7 @@ export const services: Step = {
       const r = await host.exec('systemctl', args, { timeoutMs: 120_000 });
       if (r.exitCode !== 0) {
         throw new VmpError('SERVICE', `systemctl ${args.join(' ')} failed (exit ${r.exitCode})`, {
-          hint: `see: journalctl -u ${args[1]}`, context: { command: ['systemctl', ...args], stderrTail: tail(r.stderr) },
+          hint: `see: journalctl -u ${args[1]}`, context: commandContext(r),
         });
       }
     }

@@ -6,7 +6,7 @@ import { which } from '../host/host.ts';
 export async function findPygrub(host: Host): Promise<string | undefined> {
   const fixed = ['/usr/bin/pygrub', '/usr/lib/xen/bin/pygrub', '/usr/lib64/xen/bin/pygrub', '/usr/libexec/xen/bin/pygrub', '/usr/local/lib/xen/bin/pygrub'];
   const versioned = ((await host.listDir('/usr/lib')) ?? []).filter((d) => /^xen-\d+(\.\d+)*$/.test(d))
-    .sort(compareXenDirs).reverse().map((d) => `/usr/lib/${d}/bin/pygrub`);
+    .sort(byXenVersion).reverse().map((d) => `/usr/lib/${d}/bin/pygrub`);
   for (const p of [...fixed.slice(0, 1), ...versioned, ...fixed.slice(1)]) {
     const info = await host.fileInfo(p);
     if (info && (info.kind === 'file' || info.kind === 'symlink')) return p;
@@ -14,11 +14,18 @@ export async function findPygrub(host: Host): Promise<string | undefined> {
   return undefined;
 }
 
-function compareXenDirs(a: string, b: string): number {
-  const va = a.slice(4).split('.').map(Number);
-  const vb = b.slice(4).split('.').map(Number);
+/** Orders `xen-4.9`, `xen-4.20`, `xen-utils-4.17` … by the dotted version at the end of the name, numerically. */
+export function byXenVersion(a: string, b: string): number {
+  const ver = (s: string) => (/(\d+(?:\.\d+)*)$/.exec(s)?.[1] ?? '0').split('.').map(Number);
+  const va = ver(a);
+  const vb = ver(b);
   for (let i = 0; i < Math.max(va.length, vb.length); i++) { const d = (va[i] ?? 0) - (vb[i] ?? 0); if (d) return d; }
   return 0;
+}
+
+/** Highest `xen-utils-<version>` in `apt-cache pkgnames xen-utils-` output. */
+export function pickXenUtils(pkgnames: string): string | undefined {
+  return pkgnames.split('\n').map((s) => s.trim()).filter((s) => /^xen-utils-\d+(\.\d+)*$/.test(s)).sort(byXenVersion).at(-1);
 }
 
 export interface IsoTool { path: string; kind: 'genisoimage' | 'xorriso' | 'mkisofs'; version?: string }
@@ -38,7 +45,7 @@ export async function findIsoTool(host: Host): Promise<IsoTool | undefined> {
 
 /** The installed Xen version, from the versioned tools directory (xen-4.20 → "4.20"); xl info needs a running Dom0. */
 export async function installedXenVersion(host: Host): Promise<string | undefined> {
-  const dirs = ((await host.listDir('/usr/lib')) ?? []).filter((d) => /^xen-\d+(\.\d+)*$/.test(d)).sort(compareXenDirs);
+  const dirs = ((await host.listDir('/usr/lib')) ?? []).filter((d) => /^xen-\d+(\.\d+)*$/.test(d)).sort(byXenVersion);
   if (dirs.length) return dirs.at(-1)!.slice(4);
   const r = await host.exec('xl', ['info']);
   return /^xen_version\s*:\s*(\S+)/m.exec(r.stdout)?.[1];

@@ -18,9 +18,6 @@ export function imagePaths(key = imageKey()) {
   return { key, dir, bare: join(dir, 'bare'), full: join(dir, 'full'), repo: join(dir, 'repo'), done: join(dir, 'COMPLETE') };
 }
 
-export function imagesReady(): boolean {
-  return existsSync(imagePaths().done);
-}
 
 export async function ensureImages(): Promise<Images> {
   const p = imagePaths();
@@ -154,7 +151,3 @@ export function diskUsage(path: string): Promise<string> {
   return run('du', ['-sh', path]).then((r) => r.stdout.split('\t')[0] ?? '?');
 }
 
-export function readKey(): string | undefined {
-  const p = imagePaths();
-  return existsSync(p.done) ? (JSON.parse(readFileSync(p.done, 'utf8')) as { key: string }).key : undefined;
-}

@@ -27,7 +27,6 @@ export interface TestNode extends NodeRecord {
 
 const nodesDir = () => join(STATE_DIR, 'nodes');
 const slotsDir = () => join(STATE_DIR, 'slots');
-const log = (msg: string) => process.stderr.write(`[testbed] ${msg}\n`);
 
 export function slotAddresses(slot: number) {
   const base = slot * 4;
@@ -342,4 +341,3 @@ export function leftovers(name: string, slot: number) {
   return { netns, mounts, veth, processes: procs, cgroups };
 }
 
-export { log as _log };

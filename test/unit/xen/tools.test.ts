@@ -1,8 +1,7 @@
 // Xen tooling decisions: xend only for old Xen, pygrub probing, Debian's versioned pygrub package.
 import { describe, expect, it } from 'vitest';
 import { FakeHost } from '../../helpers/fake-host.ts';
-import { findPygrub, installedXenVersion, needsXend, predictedPygrub } from '../../../src/xen/tools.ts';
-import { pickXenUtils } from '../../../src/packages/package-map.ts';
+import { findPygrub, installedXenVersion, needsXend, pickXenUtils, predictedPygrub } from '../../../src/xen/tools.ts';
 
 describe('xend', () => {
   it('is asked for only where the installed Xen is 4.4 or older', () => {
