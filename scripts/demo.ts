@@ -3,20 +3,28 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startNodes, type TestNode } from '../test/testbed/nodes.ts';
-import { testbedUnavailable } from '../test/testbed/prereqs.ts';
+import { ensureHostTools } from '../test/testbed/prereqs.ts';
+import { kvmNote } from '../test/testbed/kvm.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const say = (s: string) => process.stdout.write(`\n\x1b[1m== ${s}\x1b[0m\n`);
 const show = (r: { stdout: string; stderr: string }) => { if (r.stdout.trim()) process.stdout.write(`${r.stdout.trimEnd()}\n`); if (r.stderr.trim()) process.stdout.write(`${r.stderr.trimEnd()}\n`); };
 
-const why = testbedUnavailable();
-if (why) { process.stderr.write(`demo: cannot run: ${why}\n`); process.exit(77); }
+const tSetup = Date.now();
+try {
+  const tools = await ensureHostTools((s) => process.stdout.write(`[demo] ${s}\n`));
+  if (tools.installed.length) console.log(`[demo] host tools ready in ${((Date.now() - tSetup) / 1000).toFixed(1)} s`);
+} catch (e) {
+  process.stderr.write(`demo: cannot run: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(77);
+}
 
 say('Booting a throwaway Debian 13 node with HTCondor 23.9.6 (first run builds the images: about 2 minutes)');
 const t0 = Date.now();
 const [node] = await startNodes({ flavor: 'bare' }) as [TestNode];
 try {
   console.log(`${node.name} at ${node.address} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (node.kvm === 'placeholder') console.log(`note: this node has a ${kvmNote(node.kvm)} (HTCondor's VM gahp test and everything vm-provision does run for real)`);
   await node.copyIn(join(ROOT, 'dist/vm-provision.mjs'), '/usr/local/bin/vm-provision');
   await node.ssh(['mkdir', '-p', '/root/examples']);
   for (const f of readdirSync(join(ROOT, 'examples'))) await node.copyIn(join(ROOT, 'examples', f), `/root/examples/${f}`);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNodes, type TestNode } from '../testbed/nodes.ts';
-import { e2eTitle, testbedReason } from '../testbed/harness.ts';
+import { kvmTitle, testbedReason } from '../testbed/harness.ts';
 import { KNOBS, versionReads } from '../../src/condor/knobs.ts';
 import { parseVersion } from '../../src/condor/version.ts';
 import { parseConfigValVerbose } from '../../src/condor/config-val.ts';
@@ -13,7 +13,7 @@ import { ROOT, installAgent, jsonLines, putProfile, startdPid, vmp, vmStatus } f
 const example = readFileSync(join(ROOT, 'examples/kvm-node.yaml'), 'utf8');
 const CONFIG = '/etc/condor/config.d/50-vm-universe.config';
 
-describe.skipIf(testbedReason())(e2eTitle('apply: KVM example on a bare node'), () => {
+describe.skipIf(testbedReason())(kvmTitle('apply: KVM example on a bare node'), () => {
   let node: TestNode;
   beforeAll(async () => {
     [node] = await startNodes({ flavor: 'bare' }) as [TestNode];

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNodes, type TestNode } from '../testbed/nodes.ts';
-import { e2eTitle, testbedReason } from '../testbed/harness.ts';
+import { kvmTitle, testbedReason } from '../testbed/harness.ts';
 import { AGENT, ROOT, installAgent, jsonLines, nodeFingerprint, putProfile, startdPid, vmp, vmStatus } from './agent.ts';
 
 const BROKEN = join(ROOT, 'test/fixtures/profiles/broken');
 const expected = JSON.parse(readFileSync(join(BROKEN, 'expected.json'), 'utf8')) as Record<string, { line: number; col: number; path: string }>;
 const example = readFileSync(join(ROOT, 'examples/kvm-node.yaml'), 'utf8');
 
-describe.skipIf(testbedReason())(e2eTitle('apply --check, invalid profiles, lock, killed runs (fresh bare node)'), () => {
+describe.skipIf(testbedReason())(kvmTitle('apply --check, invalid profiles, lock, killed runs (fresh bare node)'), () => {
   let node: TestNode;
   beforeAll(async () => {
     [node] = await startNodes({ flavor: 'bare' }) as [TestNode];

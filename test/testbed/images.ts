@@ -7,6 +7,7 @@ import {
   BARE_PACKAGES, CACHE_DIR, FULL_PACKAGES, NODE_REPO, POOL_CONFIG, REPO_EXTRAS, SUITE, imageKey,
 } from './config.ts';
 import { withFileLock } from './lock.ts';
+import { ensureHostTools } from './prereqs.ts';
 
 export type Flavor = 'bare' | 'full';
 export interface Images { key: string; dir: string; bare: string; full: string; repo: string; built: boolean; seconds: number }
@@ -20,6 +21,7 @@ export function imagePaths(key = imageKey()) {
 
 
 export async function ensureImages(): Promise<Images> {
+  await ensureHostTools(log);
   const p = imagePaths();
   if (existsSync(p.done)) return { ...p, built: false, seconds: 0 };
   mkdirSync(CACHE_DIR, { recursive: true });

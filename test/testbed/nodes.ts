@@ -7,11 +7,14 @@ import { run, runSync, type RunResult } from './exec.ts';
 import { CACHE_DIR, MAX_SLOTS, NAME_PREFIX, NET_PREFIX, NODE_REPO, STATE_DIR } from './config.ts';
 import { ensureImages, type Flavor } from './images.ts';
 import { pidAlive } from './lock.ts';
+import { kvmDeviceSource, kvmMode, type KvmMode } from './kvm.ts';
 import { closeMaster, ensureIdentity, scpIn, sshCommandLine, sshRun, type SshIdentity } from './ssh.ts';
 
 export interface NodeRecord {
   name: string; flavor: Flavor; slot: number; address: string; hostAddress: string; hostVeth: string;
   dir: string; pid: number; ownerPid: number; runId: string; startedAt: string; logFile: string;
+  /** What the node's /dev/kvm is: the host's device, or a placeholder node where the host has none. */
+  kvm: KvmMode;
 }
 
 export interface TestNode extends NodeRecord {
@@ -97,6 +100,7 @@ async function startOne(flavor: Flavor, name: string, lower: string, repo: strin
   const rec: NodeRecord = {
     name, flavor, slot, address: addr.node, hostAddress: addr.host, hostVeth: `vmph${slot}`, dir, pid: 0,
     ownerPid: opts.persistent ? 0 : process.pid, runId, startedAt: new Date().toISOString(), logFile: join(dir, 'console.log'),
+    kvm: kvmMode(),
   };
   mkdirSync(nodesDir(), { recursive: true });
   const save = () => writeFileSync(join(nodesDir(), `${name}.json`), JSON.stringify(rec, null, 2));
@@ -123,7 +127,7 @@ async function startOne(flavor: Flavor, name: string, lower: string, repo: strin
 
     const args = ['--register=no', '--keep-unit', '-D', merged, '-b', `--machine=${name}`,
       `--network-namespace-path=/run/netns/${name}`, `--bind-ro=${repo}:${NODE_REPO}`, '--console=read-only'];
-    if (existsSync('/dev/kvm')) args.push('--bind=/dev/kvm');
+    args.push(`--bind=${kvmDeviceSource(rec.kvm)}:/dev/kvm`);
     // setsid -f: nspawn outlives this process (the CLI returns while nodes run); we find its PID by its machine name.
     // Plain file descriptors, not pipes: a pipe held open by the daemon would keep this call waiting.
     const out = openSync(rec.logFile, 'a');

@@ -1,7 +1,11 @@
 // The testbed itself: real booted nodes with SSH, HTCondor, and a local package repository.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startNodes, leftovers, type TestNode } from './nodes.ts';
-import { e2eTitle, testbedReason } from './harness.ts';
+import { e2eTitle, kvmTitle, testbedReason } from './harness.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KVM_ENV } from './kvm.ts';
+import { CACHE_DIR } from './config.ts';
 
 const KVM_KNOBS = `VM_TYPE = kvm
 VM_GAHP_SERVER = $(SBIN)/condor_vm-gahp
@@ -32,6 +36,12 @@ describe.skipIf(testbedReason())(e2eTitle('testbed: bare node'), () => {
     expect(r.stdout.split('\n')).toEqual(['active', 'active']);
   });
 
+  it('has a /dev/kvm device node 10:232, the one its record names (the host\'s, or a placeholder)', async () => {
+    const r = await node.ssh(['stat', '-c', '%F %t:%T', '/dev/kvm']);
+    expect(r.stdout.trim()).toBe('character special file a:e8');
+    expect(node.kvm).toBe(inject('testbedKvm'));
+  });
+
   it('has no VM stack yet, and a stock initrd for its Debian kernel', async () => {
     expect((await node.ssh(['sh', '-c', 'command -v virsh libvirtd || true'])).stdout.trim()).toBe('');
     expect((await node.sh('ls /boot/initrd.img-*')).exitCode).toBe(0);
@@ -46,7 +56,7 @@ describe.skipIf(testbedReason())(e2eTitle('testbed: bare node'), () => {
   });
 });
 
-describe.skipIf(testbedReason())(e2eTitle('testbed: full node carries the VM universe'), () => {
+describe.skipIf(testbedReason())(kvmTitle('testbed: full node carries the VM universe'), () => {
   let node: TestNode;
   beforeAll(async () => { [node] = await startNodes({ flavor: 'full' }) as [TestNode]; });
   afterAll(async () => { await node?.stop(); });
@@ -80,6 +90,22 @@ describe.skipIf(testbedReason())(e2eTitle('testbed: isolation and teardown'), ()
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+
+  it(`${KVM_ENV}=placeholder gives a node the placeholder /dev/kvm even where the host has the device`, async () => {
+    const before = process.env[KVM_ENV];
+    process.env[KVM_ENV] = 'placeholder';
+    try {
+      const [n] = await startNodes({ flavor: 'bare' }) as [TestNode];
+      try {
+        expect(n.kvm).toBe('placeholder');
+        expect((await n.ssh(['stat', '-c', '%F %t:%T', '/dev/kvm'])).stdout.trim()).toBe('character special file a:e8');
+        // Bound from the placeholder node, not from the host's /dev/kvm.
+        expect(readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0')).toContain(`--bind=${join(CACHE_DIR, 'kvm-placeholder')}:/dev/kvm`);
+      } finally { await n.stop(); }
+    } finally {
+      if (before === undefined) delete process.env[KVM_ENV]; else process.env[KVM_ENV] = before;
     }
   });
 
