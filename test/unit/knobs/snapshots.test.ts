@@ -4,36 +4,35 @@
 // Snapshots are never written silently: a missing or different file fails. To (re)write them after a reviewed
 // change:   UPDATE_SNAPSHOTS=1 npx vitest run --project unit test/unit/knobs
 //
-// Each snapshot was reviewed against the reference table (/work/shared/reference/htcondor-vm-universe.md); the
-// review is written down below, per version, and asserted knob by knob (EXPECTED) independently of the knob
-// table in src/condor/knobs.ts, so a wrong table entry fails here even if the snapshot was regenerated.
+// Each snapshot was reviewed against /work/shared/reference/htcondor-source-facts.md (HTCondor's repository, tag by
+// tag); the review is written down below, per version, and asserted knob by knob (EXPECTED) independently of the
+// knob table in src/condor/knobs.ts, so a wrong table entry fails here even if the snapshot was regenerated.
 //
 // Profiles (test/fixtures/render/profiles/): every one enables networking, so VM_NETWORKING_TYPE and
-// VM_NETWORKING_DEFAULT_TYPE are written wherever the version reads them (all versions). kvm has types
+// VM_NETWORKING_DEFAULT_TYPE are written wherever the condor configuration carries them (7.1.4 on). kvm has types
 // [nat, bridge] with bridgeInterface br0; xen leaves kernel, bootloader and kernel version to the node (placeholders);
 // vmware uses perl, script auto, networkingType nat.
 //
-// 7.0.5  - VM_TYPE xen|vmware only: KVM is an error. VM_GAHP_SERVER required (no default before 8.1).
-//          VM_GAHP_CONFIG required (7.0 only: the gahp's separate config file; placeholder + warning).
-//          VM_VERSION read (7.0–7.3) but only required from 7.2, and no hypervisor version is known: not written.
-//          Xen: XEN_SCRIPT required (≤7.4), XEN_DEFAULT_KERNEL (7.0–7.2; required), XEN_DEFAULT_INITRD (7.0–7.2),
-//          XEN_BOOTLOADER (all). No VM_NETWORKING_BRIDGE_INTERFACE (7.4.3+), no XenInitrd/STARTD_ATTRS (7.4+).
-//          VMware: VMWARE_PERL = perl, VMWARE_SCRIPT = $(SBIN)/condor_vm_vmware.pl (7.0–7.6), VMWARE_NETWORKING_TYPE.
-// 7.2.4  - as 7.0.5, but VM_GAHP_CONFIG is gone (merged into the main config in 7.2), and VM_VERSION is required
-//          (the 7.2 gahp refuses to start without it: "'VM_VERSION' is not defined") → placeholder + warning.
-//          KVM still an error (VM_TYPE kvm from 7.4).
-// 7.4.4  - KVM supported: VM_SCRIPT required for KVM in 7.4 (only there), VM_NETWORKING_BRIDGE_INTERFACE (7.4.3+).
-//          No VM_VERSION (removed in 7.4: must not be written), no XEN_DEFAULT_KERNEL / XEN_DEFAULT_INITRD (7.0–7.2):
-//          Xen advertises its initrd as the machine attribute XenInitrd (+ STARTD_ATTRS). XEN_SCRIPT still (7.0–7.4).
-//          VMware script still condor_vm_vmware.pl.
-// 7.8.8  - XEN_SCRIPT and VM_SCRIPT gone (removed in 7.6: libvirt API). VMWARE_SCRIPT = $(SBIN)/condor_vm_vmware.
-// 8.8.0  - VM_GAHP_SERVER has a default since 8.1 but is still written (same value as the default).
+// 7.0.5  - VM_TYPE xen|vmware only: KVM is an error. VM_GAHP_SERVER required (no default before 8.1.3).
+//          Era A (to 7.1.3): the gahp reads VM_TYPE, VM_VERSION, VM_MAX_MEMORY, VM_NETWORKING*, XEN_*, VMWARE_*
+//          only from its own file named by VM_GAHP_CONFIG (vmgahp_param() in vmgahp_common.C @ V7_0_0). The drop-in
+//          holds what the startd reads: VM_TYPE, VM_GAHP_SERVER, VM_GAHP_LOG, VM_GAHP_CONFIG (placeholder), VM_MEMORY
+//          (the startd's cap), VM_MAX_NUMBER, VM_NETWORKING; the gahp file's contents are a warning.
+// 7.2.4  - Era B (7.1.4+): one configuration. VM_VERSION required ("'VM_VERSION' is not defined") → placeholder.
+//          Xen: XEN_SCRIPT, XEN_DEFAULT_KERNEL (required), XEN_DEFAULT_INITRD, XEN_BOOTLOADER. KVM still an error.
+// 7.4.4  - KVM supported: VM_SCRIPT required for KVM (7.4–7.5 only), VM_NETWORKING_BRIDGE_INTERFACE (7.4.3+).
+//          LIBVIRT_XML_SCRIPT written for KVM and Xen: no default before 8.1.3 and a job fails at start without it
+//          ("LIBVIRT_XML_SCRIPT not defined", xen_type.cpp @ V7_4_0). No VM_VERSION, XEN_DEFAULT_KERNEL/INITRD
+//          (removed 7.4.0): Xen advertises its initrd as XenInitrd (+ STARTD_ATTRS). XEN_SCRIPT still (to 7.5.x).
+// 7.8.8  - XEN_SCRIPT and VM_SCRIPT gone (not read from 7.6.0). LIBVIRT_XML_SCRIPT still written (default from 8.1.3).
+//          VMWARE_SCRIPT = $(SBIN)/condor_vm_vmware.
+// 8.8.0  - LIBVIRT_XML_SCRIPT and VM_GAHP_SERVER have defaults (8.1.3); VM_GAHP_SERVER is still written.
 // 9.0.0  - same knobs as 8.8.0.
 // 9.11.0 - last version with VMware (VMWARE_* read by 7.0–9.11).
 // 9.12.0 - VMware disabled ("A VM_TYPE of vmware is no longer supported"): an error. KVM, Xen as 9.11.
 // 10.0.0 - as 9.12.0 (VMware code deleted in 10.2).
 // 23.9.6 - as 10.0.0; the example KVM file is byte-identical to what vm-provision wrote before the knob table.
-// 25.12.0- as 23.9.6 (the `user` networking type of 25.12 is not in the profile format, so nothing changes).
+// 25.12.0- as 23.9.6 (`user` networking needs 25.12.2 and is not in these profiles).
 //
 // Windows: only VMware runs on Windows (KVM and Xen there are errors); VM_GAHP_SERVER = $(SBIN)/condor_vm-gahp.exe,
 // VM_GAHP_LOG written (required on Windows); otherwise the same knobs as Linux.
@@ -49,17 +48,19 @@ type Version = (typeof VERSIONS)[number];
 const UPDATE = process.env.UPDATE_SNAPSHOTS === '1';
 
 const COMMON = ['VM_TYPE', 'VM_GAHP_SERVER', 'VM_GAHP_LOG', 'VM_MEMORY', 'VM_MAX_NUMBER', 'VM_NETWORKING', 'VM_NETWORKING_TYPE', 'VM_NETWORKING_DEFAULT_TYPE'];
+const ERA_A = ['VM_TYPE', 'VM_GAHP_SERVER', 'VM_GAHP_LOG', 'VM_GAHP_CONFIG', 'VM_MEMORY', 'VM_MAX_NUMBER', 'VM_NETWORKING'];
 const XEN_OLD = ['XEN_SCRIPT', 'XEN_DEFAULT_KERNEL', 'XEN_DEFAULT_INITRD', 'XEN_BOOTLOADER'];
 const XEN_NEW = ['XEN_BOOTLOADER', 'XenInitrd', 'STARTD_ATTRS'];
 const VMWARE = ['VMWARE_PERL', 'VMWARE_SCRIPT', 'VMWARE_NETWORKING_TYPE'];
 const BRIDGE = 'VM_NETWORKING_BRIDGE_INTERFACE';
+const XML = 'LIBVIRT_XML_SCRIPT';
 
 /** The review above as data: knobs per version and hypervisor (Linux), or 'error' where unsupported. */
 const EXPECTED: Record<Version, Record<Hypervisor, string[] | 'error'>> = {
-  '7.0.5': { kvm: 'error', xen: [...COMMON, 'VM_GAHP_CONFIG', ...XEN_OLD], vmware: [...COMMON, 'VM_GAHP_CONFIG', ...VMWARE] },
+  '7.0.5': { kvm: 'error', xen: ERA_A, vmware: ERA_A },
   '7.2.4': { kvm: 'error', xen: [...COMMON, 'VM_VERSION', ...XEN_OLD], vmware: [...COMMON, 'VM_VERSION', ...VMWARE] },
-  '7.4.4': { kvm: [...COMMON, BRIDGE, 'VM_SCRIPT'], xen: [...COMMON, 'XEN_SCRIPT', ...XEN_NEW], vmware: [...COMMON, ...VMWARE] },
-  '7.8.8': { kvm: [...COMMON, BRIDGE], xen: [...COMMON, ...XEN_NEW], vmware: [...COMMON, ...VMWARE] },
+  '7.4.4': { kvm: [...COMMON, BRIDGE, 'VM_SCRIPT', XML], xen: [...COMMON, 'XEN_SCRIPT', ...XEN_NEW, XML], vmware: [...COMMON, ...VMWARE] },
+  '7.8.8': { kvm: [...COMMON, BRIDGE, XML], xen: [...COMMON, ...XEN_NEW, XML], vmware: [...COMMON, ...VMWARE] },
   '8.8.0': { kvm: [...COMMON, BRIDGE], xen: [...COMMON, ...XEN_NEW], vmware: [...COMMON, ...VMWARE] },
   '9.0.0': { kvm: [...COMMON, BRIDGE], xen: [...COMMON, ...XEN_NEW], vmware: [...COMMON, ...VMWARE] },
   '9.11.0': { kvm: [...COMMON, BRIDGE], xen: [...COMMON, ...XEN_NEW], vmware: [...COMMON, ...VMWARE] },
@@ -70,7 +71,7 @@ const EXPECTED: Record<Version, Record<Hypervisor, string[] | 'error'>> = {
 };
 
 /** Every knob the table knows: each must be present exactly where EXPECTED says, and absent everywhere else. */
-const ALL_KNOWN = [...new Set([...COMMON, BRIDGE, 'VM_VERSION', 'VM_GAHP_CONFIG', 'VM_SCRIPT', 'LIBVIRT_XML_SCRIPT', ...XEN_OLD, ...XEN_NEW, ...VMWARE])];
+const ALL_KNOWN = [...new Set([...COMMON, BRIDGE, XML, 'VM_VERSION', 'VM_GAHP_CONFIG', 'VM_MAX_MEMORY', 'XEN_CONTROLLER', 'VM_SCRIPT', ...XEN_OLD, ...XEN_NEW, ...VMWARE])];
 
 const sorted = (a: string[]) => [...a].sort();
 
@@ -121,8 +122,9 @@ describe('rendered drop-in snapshots (test/fixtures/render)', () => {
 describe('values that change with the version (from the reference)', () => {
   const get = (h: Hypervisor, version: string, name: string, os: NodeOs = 'linux') => knobLines(render(h, version, os).content).find(([n]) => n === name)?.[1];
 
-  it('VMWARE_SCRIPT: condor_vm_vmware.pl up to 7.6, condor_vm_vmware from 7.8', () => {
-    for (const version of ['7.0.5', '7.2.4', '7.4.4', '7.6.10']) expect(get('vmware', version, 'VMWARE_SCRIPT')).toBe('$(SBIN)/condor_vm_vmware.pl');
+  it('VMWARE_SCRIPT: condor_vm_vmware.pl up to 7.7, condor_vm_vmware from 7.8 (7.0.x: in the gahp file)', () => {
+    for (const version of ['7.2.4', '7.4.4', '7.6.10']) expect(get('vmware', version, 'VMWARE_SCRIPT')).toBe('$(SBIN)/condor_vm_vmware.pl');
+    expect(render('vmware', '7.0.5', 'linux').warnings.join('\n')).toContain('VMWARE_SCRIPT = $(SBIN)/condor_vm_vmware.pl');
     for (const version of ['7.8.0', '7.8.8', '8.8.0', '9.0.0', '9.11.0']) expect(get('vmware', version, 'VMWARE_SCRIPT')).toBe('$(SBIN)/condor_vm_vmware');
   });
 
@@ -172,6 +174,33 @@ describe('values that change with the version (from the reference)', () => {
     expect(knobLines(r.content)).toContainEqual(['VM_VERSION', 'server1.0.4']);
     expect(r.warnings.join('\n')).not.toMatch(/VM_VERSION/);
     expect(knobLines(renderConfig({ profile, version: v('7.4.0'), os: 'linux', found: { VM_VERSION: 'server1.0.4' } }).content).map(([n]) => n)).not.toContain('VM_VERSION');
-    expect(knobLines(renderConfig({ profile, version: v('7.0.5'), os: 'linux', found: { VM_VERSION: 'server1.0.4' } }).content)).toContainEqual(['VM_VERSION', 'server1.0.4']);
+    // 7.0.x: the gahp reads VM_VERSION from its own file only (vmgahp_config.C @ V7_0_0), so it is a warning there.
+    const old = renderConfig({ profile, version: v('7.0.5'), os: 'linux', found: { VM_VERSION: 'server1.0.4' } });
+    expect(knobLines(old.content).map(([n]) => n)).not.toContain('VM_VERSION');
+    expect(old.warnings.join('\n')).toContain('VM_VERSION = server1.0.4');
+  });
+
+  it('LIBVIRT_XML_SCRIPT: written for KVM and Xen on 7.4.0–8.1.2 (no default before 8.1.3), not from 8.1.3', () => {
+    for (const version of ['7.4.0', '7.6.0', '8.0.0', '8.1.2']) {
+      expect(get('kvm', version, 'LIBVIRT_XML_SCRIPT'), version).toBe('$(LIBEXEC)/libvirt_simple_script.awk');
+      expect(get('xen', version, 'LIBVIRT_XML_SCRIPT'), version).toBe('$(LIBEXEC)/libvirt_simple_script.awk');
+    }
+    for (const version of ['8.1.3', '9.0.0', '23.9.6']) expect(get('kvm', version, 'LIBVIRT_XML_SCRIPT'), version).toBeUndefined();
+    expect(get('xen', '7.2.4', 'LIBVIRT_XML_SCRIPT')).toBeUndefined();
+    expect(get('vmware', '7.4.4', 'LIBVIRT_XML_SCRIPT')).toBeUndefined();
+  });
+
+  it('7.0.x: the gahp file\'s contents are a warning, with VM_MAX_MEMORY and the Xen knobs', () => {
+    const w = render('xen', '7.0.5', 'linux').warnings.find((x) => x.includes('reads its settings only from its own file'));
+    expect(w).toBe("HTCondor 7.0.5's condor_vm-gahp reads its settings only from its own file ($(RELEASE_DIR)/etc/condor_vmgahp_config.xen), "
+      + 'which vm-provision does not write; it must contain: VM_TYPE = xen; VM_VERSION = unknown; VM_MAX_MEMORY = 2048; VM_NETWORKING = true; '
+      + 'VM_NETWORKING_TYPE = nat; VM_NETWORKING_DEFAULT_TYPE = nat; XEN_CONTROLLER = xm; XEN_SCRIPT = $(SBIN)/condor_vm_xen.sh; '
+      + 'XEN_DEFAULT_KERNEL = /boot/vmlinuz-<kernelVersion>; XEN_DEFAULT_INITRD = /boot/initrd-<kernelVersion>-condor-xen.img; '
+      + 'XEN_BOOTLOADER = /usr/lib/xen-<version>/bin/pygrub');
+    // 7.1.4 merged the gahp file into the configuration: no such warning, and VM_GAHP_CONFIG is not written.
+    const merged = render('xen', '7.1.4', 'linux');
+    expect(merged.warnings.join('\n')).not.toMatch(/its own file/);
+    expect(knobLines(merged.content).map(([n]) => n)).not.toContain('VM_GAHP_CONFIG');
+    expect(get('xen', '7.1.3', 'VM_GAHP_CONFIG')).toBe('$(RELEASE_DIR)/etc/condor_vmgahp_config.xen');
   });
 });

@@ -37,7 +37,9 @@ describe('support table', () => {
     ]);
     const knobs = knobTableMarkdown();
     for (const k of KNOBS) expect(knobs).toContain(`| ${k.name}`);
-    expect(knobs).toContain('| VM_NETWORKING_BRIDGE_INTERFACE | 7.4.3 and later | all | yes: with bridge networking |');
-    expect(knobs).toContain('| VM_GAHP_SERVER | all | all | yes: 7.0–8.0 |');
+    expect(knobs).toContain('| VM_NETWORKING_BRIDGE_INTERFACE | 7.4.3 and later, except 7.5.0–7.5.2 | all | yes: with bridge networking |');
+    expect(knobs).toContain('| VM_GAHP_SERVER | all | all | yes: 7.0–8.1.2 |');
+    expect(knobs).toContain('| LIBVIRT_XML_SCRIPT | 7.3.2 and later | KVM, Xen | yes: 7.4–8.1.2 |');
+    expect(knobs).toContain('| VM_GAHP_CONFIG | 7.0–7.1.3 | all | yes |');
   });
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfig } from '../../../src/condor/render.ts';
 import { checkSupport, supportedHypervisors } from '../../../src/condor/support.ts';
-import { KNOBS, planKnobs, type KnobContext } from '../../../src/condor/knobs.ts';
+import { KNOBS, isRequired, planKnobs, type KnobContext } from '../../../src/condor/knobs.ts';
 import { renderPreview } from '../../../src/cli/render-command.ts';
 import { VmpError } from '../../../src/errors/vmp-error.ts';
 import { loadProfile } from '../../../src/profile/index.ts';
@@ -25,7 +25,7 @@ describe('warnings: a profile value the version does not read is reported, not w
   it('bridge interface on 7.4.2: VM_NETWORKING_BRIDGE_INTERFACE is not read before 7.4.3', () => {
     const r = renderConfig({ profile: bridge(), version: v('7.4.2'), os: 'linux', found: {} });
     expect(r.warnings).toEqual([
-      'VM_NETWORKING_BRIDGE_INTERFACE is not read before HTCondor 7.4.3 (this is 7.4.2): condor.vm.networking.bridgeInterface = br0 is not written',
+      'VM_NETWORKING_BRIDGE_INTERFACE is not read before HTCondor 7.4.3, nor by 7.5.0–7.5.2 (this is 7.4.2): condor.vm.networking.bridgeInterface = br0 is not written',
     ]);
     expect(knobLines(r.content).map(([n]) => n)).not.toContain('VM_NETWORKING_BRIDGE_INTERFACE');
     expect(knobLines(r.content)).toContainEqual(['VM_NETWORKING_TYPE', 'nat, bridge']);
@@ -106,9 +106,33 @@ describe('errors: hypervisors a version does not support', () => {
     expect(caught(() => renderPreview(snapshotProfile('vmware'), v('10.0.0'), 'windows')).code).toBe('PREFLIGHT');
   });
 
-  it('before 7.0 there is no VM universe', () => {
+  it('before 6.9.4 there is no VM universe; 6.9.x development releases are not supported', () => {
+    // 6-9.history.tex §6.9.4: "Added the vm universe"; src/condor_vm-gahp first exists at V6_9_4.
     const e = caught(() => checkSupport('xen', v('6.8.8')));
-    expect(e.message).toBe('HTCondor 6.8.8 has no VM universe (it arrived in HTCondor 7.0)');
+    expect(e.message).toBe('HTCondor 6.8.8 has no VM universe (it arrived in the 6.9.4 development release; vm-provision supports it from 7.0)');
+    expect(caught(() => checkSupport('xen', v('6.9.5'))).message)
+      .toBe('HTCondor 6.9.5 is a development release before 7.0: vm-provision supports the VM universe (added in 6.9.4) from the 7.0 stable series');
+  });
+
+  it('networking type user: KVM on 25.12.2+ only, refused (PREFLIGHT) elsewhere', () => {
+    const withUser = (h: 'kvm' | 'xen') => {
+      const p = snapshotProfile(h);
+      const types = ['nat', 'user'] as unknown as typeof p.condor.vm.networking.types;
+      return { ...p, condor: { ...p.condor, vm: { ...p.condor.vm, networking: { ...p.condor.vm.networking, types, bridgeInterface: null } } } };
+    };
+    const ok = planKnobs({ profile: withUser('kvm'), version: v('25.12.2'), os: 'linux', found: {} });
+    expect(ok.knobs).toContainEqual(['VM_NETWORKING_TYPE', 'nat, user']);
+    const old = caught(() => planKnobs({ profile: withUser('kvm'), version: v('25.12.1'), os: 'linux', found: {} }));
+    expect(old.code).toBe('PREFLIGHT');
+    expect(old.message).toMatch(/^HTCondor 25\.12\.1 with kvm does not support VM networking type user/);
+    expect(caught(() => planKnobs({ profile: withUser('xen'), version: v('25.13.2'), os: 'linux', found: { XEN_BOOTLOADER: '/usr/bin/pygrub' } })).code).toBe('PREFLIGHT');
+  });
+
+  it('25.12.2+: VM_NETWORKING_DEFAULT_TYPE is required with networking (its unset default becomes user with passt)', () => {
+    const k = KNOBS.find((x) => x.name === 'VM_NETWORKING_DEFAULT_TYPE')!;
+    const ctx = (version: string) => ({ profile: snapshotProfile('xen'), version: v(version), os: 'linux' as const, found: {} });
+    expect(isRequired(k, ctx('25.12.1'))).toBe(false);
+    expect(isRequired(k, ctx('25.12.2'))).toBe(true);
   });
 
   it('KVM and Xen on Windows are refused; VMware on Windows is fine up to 9.11', () => {
@@ -169,7 +193,7 @@ describe('condor-config step: rendering warnings reach the plan', () => {
     const r = await condorConfig.run(ctx);
     expect(r.status).toBe('pending');
     expect(r.warnings).toEqual([
-      'VM_NETWORKING_BRIDGE_INTERFACE is not read before HTCondor 7.4.3 (this is 7.4.2): condor.vm.networking.bridgeInterface = br0 is not written',
+      'VM_NETWORKING_BRIDGE_INTERFACE is not read before HTCondor 7.4.3, nor by 7.5.0–7.5.2 (this is 7.4.2): condor.vm.networking.bridgeInterface = br0 is not written',
     ]);
     expect(r.diff).not.toContain('VM_NETWORKING_BRIDGE_INTERFACE');
   });
