@@ -21,7 +21,8 @@ export interface RenderResult {
   warnings: string[];
 }
 
-const UNSAFE = /[\u0000-\u001f\u007f]/;
+// C0/C1 controls and Unicode line separators: HTCondor's reader would split or mangle the line.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * The drop-in for this profile, HTCondor version and OS. Throws VmpError PREFLIGHT for a hypervisor the version

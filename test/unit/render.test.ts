@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/profile/index.ts';
 import { renderConfig } from '../../src/condor/render.ts';
-import { knobValues, KNOBS, versionReads, type KnobContext } from '../../src/condor/knobs.ts';
+import { classAdString, knobValues, KNOBS, versionReads, type KnobContext } from '../../src/condor/knobs.ts';
+import { VmpError } from '../../src/errors/vmp-error.ts';
 import { parseVersion } from '../../src/condor/version.ts';
 import { exampleText, profileFrom } from '../helpers/facts-fixture.ts';
 
@@ -47,8 +48,32 @@ describe('renderConfig', () => {
     ]);
   });
 
-  it('is deterministic: the same input renders the same bytes', () => {
-    expect(renderConfig(ctxFor()).content).toBe(renderConfig(ctxFor()).content);
+  it('HTCondor 7.4.4 KVM: LIBVIRT_XML_SCRIPT and VM_SCRIPT written (no defaults there), byte for byte', () => {
+    // Reference: LIBVIRT_XML_SCRIPT has no default before 8.1.3 ("LIBVIRT_XML_SCRIPT not defined" at job start);
+    // VM_SCRIPT is required by KVM on 7.4.x; the example config of V7_4_0 sets both to these values.
+    const { content } = renderConfig(ctxFor(profileFrom(), '7.4.4'));
+    expect(content).toBe(
+      '# Written by vm-provision from host profile "kvm-node" for HTCondor 7.4.4 (linux).\n'
+      + '# Do not edit: the next run replaces this file. Previous versions are kept in /var/lib/vm-provision/backups.\n'
+      + '# VM universe on this node: hypervisor kvm. VM_* changes take effect at `condor_restart -startd`.\n'
+      + 'VM_TYPE            = kvm\n'
+      + 'VM_GAHP_SERVER     = $(SBIN)/condor_vm-gahp\n'
+      + 'VM_GAHP_LOG        = $(LOG)/VMGahpLog\n'
+      + 'VM_MEMORY          = 1024\n'
+      + 'VM_MAX_NUMBER      = 2\n'
+      + 'VM_NETWORKING      = false\n'
+      + 'VM_SCRIPT          = $(SBIN)/condor_vm_xen.sh\n'
+      + 'LIBVIRT_XML_SCRIPT = $(LIBEXEC)/libvirt_simple_script.awk\n',
+    );
+  });
+
+  it('8.1.2 still writes LIBVIRT_XML_SCRIPT, 8.1.3 (param_info.in default) does not', () => {
+    const lines = (version: string) => renderConfig(ctxFor(profileFrom(), version)).content.split('\n').slice(3);
+    expect(lines('8.1.2')).toContain('LIBVIRT_XML_SCRIPT = $(LIBEXEC)/libvirt_simple_script.awk');
+    expect(lines('8.1.3')).toEqual([
+      'VM_TYPE        = kvm', 'VM_GAHP_SERVER = $(SBIN)/condor_vm-gahp', 'VM_GAHP_LOG    = $(LOG)/VMGahpLog',
+      'VM_MEMORY      = 1024', 'VM_MAX_NUMBER  = 2', 'VM_NETWORKING  = false', '',
+    ]);
   });
 
   it('refuses a value with a control character or a trailing backslash', () => {
@@ -56,6 +81,62 @@ describe('renderConfig', () => {
     expect(renderConfig({ ...xen, found: { XEN_BOOTLOADER: '/usr/bin/pygrub' } }).content).toContain('XEN_BOOTLOADER = /usr/bin/pygrub\n');
     expect(() => renderConfig({ ...xen, found: { XEN_BOOTLOADER: '/usr/bin/pygrub\nSTART = True' } })).toThrow(/refusing to render XEN_BOOTLOADER/);
     expect(() => renderConfig({ ...xen, found: { XEN_BOOTLOADER: '/usr/bin/pygrub\\' } })).toThrow(/line continuation/);
+    // C1 controls and Unicode line separators too.
+    for (const bad of ['/usr/bin/py\u0085grub', '/usr/bin/py\u2028grub', '/usr/bin/py\u009bgrub']) {
+      expect(() => renderConfig({ ...xen, found: { XEN_BOOTLOADER: bad } }), JSON.stringify(bad)).toThrow(/refusing to render XEN_BOOTLOADER/);
+    }
+  });
+});
+
+/**
+ * Reads one ClassAd string literal at the start of `text` as HTCondor's lexer does (backslash escapes the next
+ * character): the decoded string and what follows the closing quote. Written here, independent of the code.
+ */
+function readClassAdString(text: string): { value: string; rest: string } {
+  if (text[0] !== '"') throw new Error(`not a string literal: ${text}`);
+  let value = '';
+  for (let i = 1; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\') { value += text[i + 1] ?? ''; i++; continue; }
+    if (ch === '"') return { value, rest: text.slice(i + 1) };
+    value += ch;
+  }
+  throw new Error(`unterminated string literal: ${text}`);
+}
+
+describe('XenInitrd: a ClassAd string literal, escaped (issue 9, item 11)', () => {
+  const xen = (initrd: string): KnobContext => ({
+    ...ctxFor({ ...profileFrom(), hypervisor: 'xen' }), found: { XEN_BOOTLOADER: '/usr/bin/pygrub', XEN_INITRD: initrd },
+  });
+  const xenInitrd = (initrd: string) => {
+    const lines = renderConfig(xen(initrd)).content.split('\n').filter((l) => l.startsWith('XenInitrd '));
+    expect(lines).toHaveLength(1);
+    return lines[0]!.replace(/^XenInitrd\s+= /, '');
+  };
+
+  it('a plain path is quoted as is', () => {
+    expect(xenInitrd('/boot/initrd-6.1.0-condor-xen.img')).toBe('"/boot/initrd-6.1.0-condor-xen.img"');
+  });
+
+  it('a `"` cannot end the string: the injected START is part of the one string value', () => {
+    const evil = '/boot/a" ; START = True ; X = "';
+    const value = xenInitrd(evil);
+    expect(value).toBe('"/boot/a\\" ; START = True ; X = \\""');
+    const lit = readClassAdString(value);
+    expect(lit).toEqual({ value: evil, rest: '' });
+  });
+
+  it('backslashes are escaped too, so a trailing one cannot escape the closing quote', () => {
+    for (const path of ['/boot/a\\', '/boot/a\\"b', '/boot/\\\\x']) {
+      expect(readClassAdString(xenInitrd(path)), path).toEqual({ value: path, rest: '' });
+    }
+  });
+
+  it('control characters and line separators are refused (VmpError CONFIG), never written', () => {
+    for (const bad of ['/boot/a\nSTART = True', '/boot/a\rb', '/boot/a\u0085b', '/boot/a\u2029b']) {
+      expect(() => renderConfig(xen(bad)), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'CONFIG' }));
+    }
+    expect(() => classAdString('a\tb')).toThrow(VmpError);
   });
 });
 
