@@ -38,10 +38,13 @@ export interface Host {
   realpath(path: string): Promise<string | undefined>;
   listDir(path: string): Promise<string[] | undefined>;
   mkdirp(path: string, mode?: number): Promise<void>;
-  /** Write a temp file beside `path` (a dot-name HTCondor skips), fsync, rename over `path`. */
+  /**
+   * Write a temp file beside `path` (a dot-name HTCondor skips, created O_EXCL|O_NOFOLLOW), fsync, rename over `path`,
+   * fsync the directory. Replacing a regular file keeps its owner and mode; `opts.mode` (default 0644) is for a new file.
+   */
   writeFileAtomic(path: string, content: string, opts?: { mode?: number }): Promise<void>;
   remove(path: string): Promise<void>;
-  /** An exclusive run lock that cannot go stale; throws VmpError LOCKED naming the holder. */
+  /** An exclusive run lock only root can take (flock on a 0600 file), freed by the kernel with its holder; throws VmpError LOCKED naming the holder. */
   acquireLock(path: string): Promise<LockHandle>;
   /** The user id the agent runs as on the node (0 = root). */
   uid(): Promise<number>;
