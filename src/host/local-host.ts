@@ -2,6 +2,7 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import type { ExecOptions, ExecResult, FileInfo, Host, LockHandle } from './host.ts';
 import { SEARCH_PATH } from './host.ts';
@@ -53,25 +54,30 @@ export class LocalHost implements Host {
   }
 
   async writeFileAtomic(path: string, content: string, opts: { mode?: number } = {}): Promise<void> {
-    const tmp = join(dirname(path), `.${basename(path)}.vmp-tmp-${process.pid}`);
-    const prev = await this.fileInfo(path);
-    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, opts.mode ?? prev?.mode ?? 0o644);
+    // O_EXCL (with O_NOFOLLOW) never opens what is already there: a planted file or symlink at the name fails the write.
+    const tmp = join(dirname(path), `.${basename(path)}.vmp-tmp-${randomBytes(8).toString('hex')}`);
+    const prev = await fs.lstat(path).catch((e: unknown) => { if (isMissing(e)) return undefined; throw e; });
+    // Replacing a regular file keeps its owner and mode; the given mode is for a new file.
+    const keep = prev?.isFile() ? { mode: prev.mode & 0o7777, uid: prev.uid, gid: prev.gid } : undefined;
+    const mode = keep?.mode ?? opts.mode ?? 0o644;
+    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
     try {
-      await fh.writeFile(content, 'utf8');
-      await fh.chmod(opts.mode ?? prev?.mode ?? 0o644);
-      if (prev) await fh.chown(prev.uid, prev.gid);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
+      try {
+        await fh.writeFile(content, 'utf8');
+        if (keep) await fh.chown(keep.uid, keep.gid);
+        // After chown, which clears set-id bits; and explicit, as the umask narrowed the open mode.
+        await fh.chmod(mode);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await fs.rename(tmp, path);
     } catch (e) {
       await fs.rm(tmp, { force: true });
       throw e;
     }
     // The rename is durable only once the directory entry is.
-    const dir = await fs.open(dirname(path), 'r');
+    const dir = await fs.open(dirname(path), fsc.O_RDONLY | fsc.O_DIRECTORY);
     try { await dir.sync(); } finally { await dir.close(); }
   }
 
