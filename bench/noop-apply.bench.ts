@@ -1,5 +1,5 @@
 // Benchmark (not a test): the no-op `vm-provision apply` on one converged `full` testbed node, side by side with
-// the equivalent hand-written Ansible playbook (playbooks/vm-universe-kvm.yml) against the same node.
+// the equivalent hand-written Ansible playbook (playbooks/bench-equivalent-checks.yml) against the same node.
 //
 //   npx tsx bench/noop-apply.bench.ts [--runs N]      (N >= 10, default 10; needs dist/: `npm run build`)
 //
@@ -17,7 +17,7 @@ import { shellQuote, sshOptions } from '../test/testbed/ssh.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist/vm-provision.mjs');
 const PROFILE = join(ROOT, 'examples/kvm-node.yaml');
-const PLAYBOOK = join(ROOT, 'playbooks/vm-universe-kvm.yml');
+const PLAYBOOK = join(ROOT, 'playbooks/bench-equivalent-checks.yml');
 const RESULTS = join(ROOT, 'bench/results/last.json');
 const NODE_BIN = '/usr/local/bin/vm-provision.mjs';
 const NODE_PROFILE = '/root/kvm-node.yaml';
