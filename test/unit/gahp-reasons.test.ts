@@ -25,7 +25,7 @@ describe('findGahpReason', () => {
     const r = findGahpReason({ vmGahpLog: masked }, AT - 60);
     expect(r).toEqual({
       reason: "libvirt not reachable: Failed to connect socket to '/var/run/libvirt/libvirt-sock': Connection refused",
-      hint: 'start the libvirt daemon (systemctl enable --now libvirtd); if it is masked: systemctl unmask libvirtd',
+      hint: expect.stringContaining('qemu:///session as root'),
       log: 'VMGahpLog',
       line: masked.trim(),
     });
@@ -60,10 +60,51 @@ describe('findGahpReason', () => {
     });
   });
 
-  it('reads the StartLog message about a missing gahp', () => {
-    const r = findGahpReason({ startLog: "11/23/26 21:27:32 To support vm universe, 'VM_GAHP_SERVER' must be executable: /usr/sbin/condor_vm-gahp\n" }, AT);
-    expect(r).toMatchObject({ log: 'StartLog', hint: 'install condor-vm-gahp' });
-    expect(r?.reason).toMatch(/^To support vm universe/);
+  it('reads the StartLog messages about a missing gahp (vmuniverse_mgr.cpp: the path, or the knob name)', () => {
+    for (const msg of ["To support vm universe, '/usr/sbin/condor_vm-gahp' must be executable",
+      "To support vm universe, 'VM_GAHP_SERVER' must be defined in condor config file"]) {
+      const r = findGahpReason({ startLog: `11/23/26 21:27:32 ${msg}\n` }, AT);
+      expect(r, msg).toMatchObject({ log: 'StartLog', reason: msg, hint: expect.stringContaining('install condor-vm-gahp') });
+    }
+  });
+
+  it('23.0+ KVM test (qemu:///session as root) without a libvirt daemon: the libvirt error, and the session URI in the hint', () => {
+    const gahp = output('VMGahpLog-kvm-session-no-daemon.log');
+    const start = output('StartLog-kvm-test-failed.log');
+    const since = Math.floor(new Date(2026, 10, 23, 21, 40, 0).getTime() / 1000);
+    const r = findGahpReason({ vmGahpLog: gahp, startLog: start }, since);
+    expect(r?.reason).toBe("libvirt not reachable: Failed to connect socket to '/var/run/libvirt/virtqemud-sock': No such file or directory");
+    expect(r?.hint).toContain('virsh -c qemu:///session');
+    // Only the StartLog (VMGahpLog elsewhere or rotated): the startd's own failure line, not the stale banner.
+    expect(findGahpReason({ startLog: start }, since)?.reason).toBe("Test of vmgahp for VM_TYPE('kvm') failed. So we disabled VM Universe");
+  });
+
+  it('every test-mode failure message of the reference (§2.4) gives a reason', () => {
+    const gahp: Array<[string, RegExp]> = [
+      ['File Permission Error: Cannot read /dev/kvm as root', /^KVM not usable/],
+      ['File Permission Error: Cannot write /dev/kvm as root', /^KVM not usable/],
+      ["File(/dev/kvm) can't be read", /^KVM not usable/],
+      ['VMGahp server for Xen or KVM requires root privilege', /needs root/],
+      ["ERROR: 'VM_MEMORY' is not defined in configuration", /^VM_MEMORY is not defined/],
+      ['Not supported VM TYPE(vmware)', /^Not supported VM TYPE\(vmware\)$/],
+      ['ERROR: You should define Xen bootloader', /^Xen bootloader/],
+      ["Xen bootloader file '/usr/bin/pygrub' cannot be read", /^Xen bootloader/],
+      ['Failed to create libvirt connection: No reason found', /^libvirt not reachable: No reason found$/],
+      ['LIBVIRT_XML_SCRIPT not defined', /^LIBVIRT_XML_SCRIPT not defined$/],
+    ];
+    for (const [msg, re] of gahp) expect(findGahpReason({ vmGahpLog: `11/23/26 21:27:32 ${msg}\n` }, AT)?.reason, msg).toMatch(re);
+    const start = [
+      'Failed to get output from /usr/sbin/condor_vm-gahp, ignoring',
+      'Failed to execute /usr/sbin/condor_vm-gahp, ignoring',
+      'A VM_TYPE of vmware is no longer supported',
+      'There is no sufficient memory for virtual machines',
+      'There is no VM_Memory in the output of vmgahp',
+      'There is no VM_Type in the output of vmgahp. So VM Universe will be disabled',
+      "The vmgahp(/usr/sbin/condor_vm-gahp) doesn't support this vmtype(kvm)",
+      "Warning: '/usr/sbin/condor_vm-gahp -f -M 0 vmtype kvm' did not produce any valid output.",
+    ];
+    for (const msg of start) expect(findGahpReason({ startLog: `11/23/26 21:27:32 ${msg}\n` }, AT)?.reason, msg).toContain(msg);
+    expect(findGahpReason({ startLog: '11/23/26 21:27:32 Failed to get output from /usr/sbin/condor_vm-gahp, ignoring\n' }, AT)?.hint).toMatch(/libvirt/);
   });
 
   it('is undefined with no logs or nothing recognisable', () => {
