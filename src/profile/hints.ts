@@ -1,32 +1,16 @@
+// Damerau (optimal string alignment): a swap of neighbours is one edit, so short typos like knid still match.
+import editDistance from 'damerau-levenshtein';
 import { isScalar, type Node } from 'yaml';
 import type { z } from 'zod';
 import type { PathSegment } from './issues.ts';
 import { objectKeysAt, objectsWithKey } from './schema-walk.ts';
-
-/** Edit distance counting a swap of neighbours as one edit (optimal string alignment). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      }
-      d[i]![j] = best;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
 
 /** The closest candidate to `word`, if it is close enough to be a likely typo. */
 export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
-    const distance = editDistance(lower, candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase()).steps;
     if (!best || distance < best.distance) best = { candidate, distance };
   }
   if (!best) return undefined;

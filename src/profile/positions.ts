@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isCollection, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import type { PathSegment } from './issues.ts';
 
 export interface Position {
@@ -21,78 +21,51 @@ export interface Locator {
   pathAtOffset(offset: number): PathSegment[];
 }
 
-interface Step {
-  value: unknown;
-  key: unknown;
-}
-
 const START: Position = { line: 1, col: 1 };
 
-function keyMatches(key: unknown, segment: PathSegment): boolean {
-  return isScalar(key) && String(key.value) === String(segment);
-}
+type Range = readonly [number, number, number];
+const rangeOf = (node: unknown): Range | undefined => (node as { range?: Range } | null)?.range ?? undefined;
 
-function walk(root: unknown, path: readonly PathSegment[]): Step[] {
-  const trail: Step[] = [{ value: root, key: null }];
-  let current = root;
-  for (const segment of path) {
-    if (isMap(current)) {
-      const pair = current.items.find((p) => keyMatches(p.key, segment));
-      if (!pair) break;
-      trail.push({ value: pair.value, key: pair.key });
-      current = pair.value;
-    } else if (isSeq(current) && Number.isInteger(Number(segment))) {
-      const item = current.items[Number(segment)];
-      if (item === undefined) break;
-      trail.push({ value: item, key: null });
-      current = item;
-    } else {
-      break;
-    }
-  }
-  return trail;
-}
-
-function rangeOf(node: unknown): [number, number] | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range ? [range[0], range[1]] : undefined;
-}
-
-function pointsAtValue(value: unknown): boolean {
+function pointsAtValue(value: Node): boolean {
   const range = rangeOf(value);
   if (!range || range[0] === range[1]) return false;
-  if (isScalar(value)) return true;
-  return (isMap(value) || isSeq(value)) && value.flow === true;
+  return isScalar(value) || (isCollection(value) && value.flow === true);
 }
 
 export function createLocator(doc: Document, lineCounter: LineCounter): Locator {
   const at = (offset: number): Position => lineCounter.linePos(offset);
 
-  const stepPosition = (step: Step): Position => {
-    const valueRange = rangeOf(step.value);
-    const keyRange = rangeOf(step.key);
-    if (pointsAtValue(step.value) && valueRange) return at(valueRange[0]);
-    if (keyRange) return at(keyRange[0]);
-    if (valueRange) return at(valueRange[0]);
-    return START;
+  const nodeAt = (path: readonly PathSegment[]): Node | undefined => {
+    const node: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
+    return isScalar(node) || isCollection(node) ? node : undefined;
+  };
+
+  const pairAt = (path: readonly PathSegment[]): Pair | undefined => {
+    if (path.length === 0) return undefined;
+    const parent = nodeAt(path.slice(0, -1));
+    const key = String(path[path.length - 1]);
+    return isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key) : undefined;
+  };
+
+  /** The longest prefix of `path` that exists in the document. */
+  const existing = (path: readonly PathSegment[]): readonly PathSegment[] => {
+    for (let n = path.length; n > 0; n--) if (nodeAt(path.slice(0, n))) return path.slice(0, n);
+    return [];
   };
 
   const positionOf = (path: readonly PathSegment[]): Position => {
-    const trail = walk(doc.contents, path);
-    return stepPosition(trail[trail.length - 1]!);
+    const found = existing(path);
+    const value = nodeAt(found);
+    const keyRange = rangeOf(pairAt(found)?.key);
+    if (value && pointsAtValue(value)) return at(rangeOf(value)![0]);
+    if (keyRange) return at(keyRange[0]);
+    const valueRange = rangeOf(value);
+    return valueRange ? at(valueRange[0]) : START;
   };
 
   const keyPositionOf = (path: readonly PathSegment[]): Position => {
-    const trail = walk(doc.contents, path);
-    const keyRange = trail.length === path.length + 1 ? rangeOf(trail[trail.length - 1]!.key) : undefined;
+    const keyRange = rangeOf(pairAt(path)?.key);
     return keyRange ? at(keyRange[0]) : positionOf(path);
-  };
-
-  const nodeAt = (path: readonly PathSegment[]): Node | undefined => {
-    const trail = walk(doc.contents, path);
-    if (trail.length !== path.length + 1) return undefined;
-    const value = trail[trail.length - 1]!.value;
-    return isScalar(value) || isMap(value) || isSeq(value) ? value : undefined;
   };
 
   const pathAtOffset = (offset: number): PathSegment[] => {

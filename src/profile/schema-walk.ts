@@ -1,67 +1,67 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { PathSegment } from './issues.ts';
 
-// Reads the zod schema's structure so hints can list the keys allowed at a path.
+// Hints list the keys allowed at a path; zod's public view of a schema's structure is its JSON Schema.
 
-type Schema = z.core.$ZodType;
-interface Def {
-  type: string;
-  innerType?: Schema;
-  in?: Schema;
-  shape?: Record<string, Schema>;
-  element?: Schema;
-  format?: string;
+interface JsonNode {
+  type?: string | string[];
+  properties?: Record<string, JsonNode>;
+  items?: JsonNode;
+  anyOf?: JsonNode[];
 }
 
-const defOf = (schema: Schema): Def => schema._zod.def as unknown as Def;
+const cache = new WeakMap<z.core.$ZodType, JsonNode>();
 
-function unwrap(schema: Schema): Schema {
-  for (;;) {
-    const def = defOf(schema);
-    if (def.innerType) schema = def.innerType;
-    else if (def.type === 'pipe' && def.in) schema = def.in;
-    else return schema;
+function jsonOf(schema: z.core.$ZodType): JsonNode {
+  let json = cache.get(schema);
+  if (!json) {
+    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonNode;
+    cache.set(schema, json);
   }
+  return json;
 }
 
-function child(schema: Schema, segment: PathSegment): Schema | undefined {
-  const def = defOf(unwrap(schema));
-  if (def.type === 'object') return def.shape?.[String(segment)];
-  if (def.type === 'array') return def.element;
+/** A nullable or union node's alternatives; any other node stands alone. */
+const branches = (node: JsonNode): JsonNode[] => node.anyOf ?? [node];
+
+function child(node: JsonNode, segment: PathSegment): JsonNode | undefined {
+  for (const branch of branches(node)) {
+    if (branch.properties) return branch.properties[String(segment)];
+    if (branch.items) return branch.items;
+  }
   return undefined;
 }
 
-function schemaAt(schema: Schema, path: readonly PathSegment[]): Schema | undefined {
-  let current: Schema | undefined = schema;
-  for (const segment of path) {
-    current = current && child(current, segment);
-  }
-  return current && unwrap(current);
+function nodeAt(schema: z.core.$ZodType, path: readonly PathSegment[]): JsonNode | undefined {
+  let current: JsonNode | undefined = jsonOf(schema);
+  for (const segment of path) current = current && child(current, segment);
+  return current;
 }
 
 /** Keys of the object schema at `path`, or [] if there is none. */
-export function objectKeysAt(schema: Schema, path: readonly PathSegment[]): string[] {
-  const found = schemaAt(schema, path);
-  const def = found && defOf(found);
-  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+export function objectKeysAt(schema: z.core.$ZodType, path: readonly PathSegment[]): string[] {
+  const found = nodeAt(schema, path);
+  const object = found && branches(found).find((b) => b.properties);
+  return object?.properties ? Object.keys(object.properties) : [];
 }
 
 /** Whether the schema at `path` is an integer (zod reports a wrong type as "number"). */
-export function isIntegerAt(schema: Schema, path: readonly PathSegment[]): boolean {
-  const found = schemaAt(schema, path);
-  return found !== undefined && /int/.test(String(defOf(found).format ?? ''));
+export function isIntegerAt(schema: z.core.$ZodType, path: readonly PathSegment[]): boolean {
+  const found = nodeAt(schema, path);
+  return found !== undefined && branches(found).some((b) => b.type === 'integer');
 }
 
 /** Dotted paths of the objects that accept `key` ("" for the top level). */
-export function objectsWithKey(schema: Schema, key: string): string[] {
+export function objectsWithKey(schema: z.core.$ZodType, key: string): string[] {
   const found: string[] = [];
-  const visit = (node: Schema, path: string[]): void => {
-    const def = defOf(unwrap(node));
-    if (def.type === 'array' && def.element) visit(def.element, path);
-    if (def.type !== 'object' || !def.shape) return;
-    if (key in def.shape) found.push(path.join('.'));
-    for (const [name, sub] of Object.entries(def.shape)) visit(sub, [...path, name]);
+  const visit = (node: JsonNode, path: string[]): void => {
+    for (const branch of branches(node)) {
+      if (branch.items) visit(branch.items, path);
+      if (!branch.properties) continue;
+      if (key in branch.properties) found.push(path.join('.'));
+      for (const [name, sub] of Object.entries(branch.properties)) visit(sub, [...path, name]);
+    }
   };
-  visit(schema, []);
+  visit(jsonOf(schema), []);
   return found;
 }
