@@ -17,7 +17,8 @@ export function absolutePathProblem(value: string, example: string): RuleProblem
   return undefined;
 }
 
-const BARE_COMMAND = /^[A-Za-z0-9_+.-]+$/;
+// Not starting with "-" or ".": the value reaches argv, where it would read as an option.
+const BARE_COMMAND = /^[A-Za-z0-9_][A-Za-z0-9_+.-]*$/;
 
 /** vmware.perl: the Perl interpreter, as a command name looked up in PATH or an absolute path. */
 export function perlInterpreterProblem(value: string): RuleProblem | undefined {

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { configStringProblem } from './config-string.ts';
 import { isStockInitrdName } from '../initrd/stock-names.ts';
+import {
+  INTERFACE_MESSAGE,
+  INTERFACE_PATTERN,
+  KERNEL_MODULE_MESSAGE,
+  KERNEL_MODULE_PATTERN,
+  kernelVersionProblem,
+} from './name-rules.ts';
 import { absolutePathProblem, perlInterpreterProblem, type RuleProblem } from './path-rules.ts';
 
 export const API_VERSION = 'vm-provision/v1';
@@ -9,8 +16,6 @@ export const HYPERVISORS = ['kvm', 'xen', 'vmware'] as const;
 export const NETWORK_TYPES = ['nat', 'bridge'] as const;
 
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
-const INTERFACE_PATTERN = /^[A-Za-z0-9_.:-]{1,15}$/;
-const KERNEL_MODULE_PATTERN = /^[A-Za-z0-9_-]+$/;
 const DEFAULT_INITRD_OUTPUT = '/boot/initrd-{kernelVersion}-condor-xen.img';
 
 type Ctx = z.core.$RefinementCtx<unknown>;
@@ -109,7 +114,7 @@ const Networking = z
       .default('nat')
       .meta({ description: 'VM_NETWORKING_DEFAULT_TYPE: used when a job does not ask for one; must be in types.' }),
     bridgeInterface: configString()
-      .regex(INTERFACE_PATTERN, 'must be a Linux interface name: 1-15 letters, digits, "_", ".", ":" or "-"')
+      .regex(INTERFACE_PATTERN, INTERFACE_MESSAGE)
       .nullable()
       .default(null)
       .meta({ description: 'VM_NETWORKING_BRIDGE_INTERFACE: host bridge for bridge networking; required when types includes bridge.', examples: ['br0'] }),
@@ -150,7 +155,9 @@ const Condor = z
 export const XenSectionSchema = z
   .strictObject({
     requireDom0: z.boolean().default(true).meta({ description: 'Refuse to provision unless running in a Xen dom0.' }),
-    kernelVersion: configString().default('auto').meta({ description: 'Kernel version for VMs; auto = the running kernel.' }),
+    kernelVersion: configString()
+      .superRefine((value, ctx) => report(ctx, kernelVersionProblem(value), value))
+      .default('auto').meta({ description: 'Kernel version for VMs; auto = the running kernel.' }),
     kernel: nodePath('/boot/vmlinuz-6.1.0-xen', { auto: true })
       .default('auto')
       .meta({ description: 'XEN_DEFAULT_KERNEL: absolute path, or auto.' }),
@@ -172,7 +179,7 @@ export const XenSectionSchema = z
           .default(DEFAULT_INITRD_OUTPUT)
           .meta({ description: 'XEN_DEFAULT_INITRD: where the initrd goes; {kernelVersion} is replaced.' }),
         drivers: z
-          .array(configString().regex(KERNEL_MODULE_PATTERN, 'must be a kernel module name'))
+          .array(configString().regex(KERNEL_MODULE_PATTERN, KERNEL_MODULE_MESSAGE))
           .default(['xennet', 'xenblk'])
           .meta({ description: 'Kernel modules to put in the initrd.' }),
         tool: z
