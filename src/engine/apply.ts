@@ -1,9 +1,8 @@
 // One run: profile → facts → steps (check, then act on differences) → report. Callable without the CLI.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VmpError, isVmpError } from '../errors/vmp-error.ts';
 import type { Host } from '../host/host.ts';
-import { loadProfile, checkAgainstFacts, formatIssue, type Profile, type ProfileIssue } from '../profile/index.ts';
+import { loadProfile, checkAgainstFacts, formatIssue, readProfileText, type Profile, type ProfileIssue } from '../profile/index.ts';
 import { gatherFacts, type Facts } from '../facts/gather.ts';
 import { newRunState, type RunContext, type StepOutcome, type StepStatus } from '../steps/step.ts';
 import { Journal, LOCK_FILE, STATE_DIR } from './journal.ts';
@@ -27,7 +26,7 @@ export class ProfileInvalid extends VmpError {
 export async function readProfile(file: string): Promise<{ profile: Profile; positionOf: (p: (string | number)[]) => { line: number; col: number } }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readProfileText(file);
   } catch (e) {
     throw new VmpError('USAGE', `cannot read profile ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { context: { file } });
   }

@@ -1,7 +1,9 @@
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type YAMLError, type YAMLWarning } from 'yaml';
 import { yamlErrorHint } from './hints.ts';
 import { dottedPath, sortAndDedupe, type PathSegment, type ProfileIssue } from './issues.ts';
+import { MAX_PROFILE_BYTES } from './limits.ts';
 import { createLocator, type Locator, type Position } from './positions.ts';
+import { nestingTooDeep, unsafeIntegers } from './yaml-limits.ts';
 import { HostProfileSchema, type Profile } from './schema.ts';
 import { toProfileIssues } from './zod-issues.ts';
 
@@ -30,6 +32,22 @@ function yamlIssue(file: string, error: YAMLError, lineCounter: LineCounter, tex
   return { file, ...at, path: '', message: `invalid YAML: ${error.message}`, ...(hint ? { hint } : {}) };
 }
 
+function warningIssue(file: string, warning: YAMLWarning, lineCounter: LineCounter, text: string, locator: Locator): ProfileIssue {
+  const at = lineCounter.linePos(warning.pos[0]);
+  const path = dottedPath(locator.pathAtOffset(warning.pos[0]));
+  if (warning.code === 'TAG_RESOLVE_FAILED' || warning.code === 'BAD_COLLECTION_TYPE') {
+    const tag = text.slice(warning.pos[0], warning.pos[1]);
+    // A node's range starts after its tag: find the path at the value the tag stands before.
+    const valueAt = warning.pos[1] + (/^[ \t]*/.exec(text.slice(warning.pos[1], warning.pos[1] + 200))?.[0].length ?? 0);
+    return {
+      file, ...at, path: dottedPath(locator.pathAtOffset(valueAt)),
+      message: `unknown YAML tag ${tag}: a profile holds plain strings, numbers, booleans, lists and mappings`,
+      hint: `remove ${tag}`,
+    };
+  }
+  return { file, ...at, path, message: `invalid YAML: ${warning.message}` };
+}
+
 function describeTop(doc: Document): string {
   if (isSeq(doc.contents)) return 'a list';
   const value = doc.toJS() as unknown;
@@ -38,6 +56,13 @@ function describeTop(doc: Document): string {
 
 /** Parses and validates a host profile. Pure: the caller reads the file. */
 export function loadProfile(file: string, text: string): LoadResult {
+  if (Buffer.byteLength(text, 'utf8') > MAX_PROFILE_BYTES) {
+    return fail([documentIssue(file, `the profile is larger than ${MAX_PROFILE_BYTES / 1024 / 1024} MiB: a host profile is a few hundred bytes`)]);
+  }
+  // yaml composes nodes recursively: refuse deep nesting before it can exhaust the stack.
+  const deep = nestingTooDeep(text);
+  if (deep) return fail([documentIssue(file, deep.message, deep.at)]);
+
   const lineCounter = new LineCounter();
   // prettyErrors off: we place errors ourselves and want yaml's bare message.
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
@@ -49,6 +74,9 @@ export function loadProfile(file: string, text: string): LoadResult {
   for (const doc of docs) {
     const locator = createLocator(doc, lineCounter);
     issues.push(...doc.errors.map((e) => yamlIssue(file, e, lineCounter, text, locator)));
+    // Unknown tags (!foo, !!js/function) are only warnings to yaml; a profile has no use for them.
+    issues.push(...doc.warnings.map((w) => warningIssue(file, w, lineCounter, text, locator)));
+    issues.push(...unsafeIntegers(doc).map((u) => ({ file, ...lineCounter.linePos(u.offset), path: dottedPath(locator.pathAtOffset(u.offset)), message: u.message })));
   }
   if (docs.length > 1) {
     const second = docs[1]!;

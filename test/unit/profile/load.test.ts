@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue, loadProfile } from '../../../src/profile/index.ts';
+import { formatIssue, loadProfile, MAX_PROFILE_BYTES } from '../../../src/profile/index.ts';
 
 const minimal = (hypervisor = 'kvm', extra = '') =>
   `apiVersion: vm-provision/v1
@@ -120,5 +120,106 @@ verify: {timeout: 5}
 
   it('reports a scalar at the top level at 1:1', () => {
     expect(issuesOf('just text\n')[0]).toMatchObject({ line: 1, col: 1, path: '' });
+  });
+
+  it.each([
+    ['xen', 'xen: {kernelVersion: "-rf"}\n', 'xen.kernelVersion', 'must be auto or a kernel release'],
+    ['xen', 'xen: {kernelVersion: ../../etc}\n', 'xen.kernelVersion', 'must be auto or a kernel release'],
+    ['xen', 'xen: {kernelVersion: 6.1/x}\n', 'xen.kernelVersion', 'must be auto or a kernel release'],
+    ['xen', 'xen: {initrd: {drivers: [xennet, --omit]}}\n', 'xen.initrd.drivers.1', 'must be a kernel module name'],
+    ['xen', 'xen: {initrd: {drivers: [""]}}\n', 'xen.initrd.drivers.0', 'must be a kernel module name'],
+    ['vmware', 'vmware: {perl: -e}\n', 'vmware.perl', 'must be a command name'],
+    ['vmware', 'vmware: {perl: ""}\n', 'vmware.perl', 'must be a command name'],
+  ])('refuses an option-like or empty value that reaches argv (%s: %j)', (hypervisor, extra, path, words) => {
+    const issues = issuesOf(minimal(hypervisor, extra));
+    expect(issues.map((i) => i.path)).toEqual([path]);
+    expect(issues[0]!.message).toContain(words);
+  });
+
+  it.each(['-br0', 'eth0:1', '""', 'a23456789012345x'])('refuses bridgeInterface %s', (iface) => {
+    const text = minimal().replace('memory: 512', `memory: 512\n    networking: {types: [bridge], default: bridge, bridgeInterface: ${iface}}`);
+    const issues = issuesOf(text);
+    expect(issues.map((i) => i.path)).toEqual(['condor.vm.networking.bridgeInterface']);
+    expect(issues[0]!.message).toContain('must be a Linux interface name');
+  });
+
+  it.each([
+    ['"$ENV(HOME)"', '"$ENV("'],
+    ['"x $EVAL(1)"', '"$EVAL("'],
+    ['"$RANDOM_INTEGER(1,2)"', '"$RANDOM_INTEGER("'],
+    ['"$CHOICE(0,a)"', '"$CHOICE("'],
+    ['"$$(Memory)"', '"$$("'],
+    ['"a\\u0085b"', 'U+0085'],
+    ['"a\\u009Bb"', 'U+009B'],
+    ['"a\\u2028b"', 'U+2028'],
+    ['"a\\u2029b"', 'U+2029'],
+  ])('refuses the config string %s', (value, words) => {
+    const [issue] = issuesOf(minimal().replace('{name: node-1}', () => `{name: node-1, description: ${value}}`));
+    expect(issue).toMatchObject({ path: 'metadata.description', line: 3, col: 39 });
+    expect(issue!.message).toContain(words);
+  });
+});
+
+describe('loadProfile on hostile YAML', () => {
+  it('refuses deeply nested YAML with a position instead of overflowing the stack', () => {
+    for (const text of ['- '.repeat(5000) + 'x\n', '['.repeat(20000) + ']'.repeat(20000), 'a: ' + '{a: '.repeat(3000) + '1' + '}'.repeat(3000)]) {
+      const issues = issuesOf(text);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.message).toContain('nests more than 64 levels deep');
+      expect(issues[0]!.line).toBe(1);
+      expect(issues[0]!.col).toBeGreaterThan(64);
+    }
+  });
+
+  it('still reads a profile nested as deep as a real one', () => {
+    const result = loadProfile('p.yaml', minimal('kvm', 'verify: {timeout: 60}\n'));
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    ['!foo 512', '!foo'],
+    ['!!js/function "function () {}"', '!!js/function'],
+  ])('refuses the unknown tag in %s with its position', (value, tag) => {
+    const issues = issuesOf(minimal().replace('memory: 512', `memory: ${value}`));
+    expect(issues[0]).toMatchObject({ line: 7, col: 13, path: 'condor.vm.memory', hint: `remove ${tag}` });
+    expect(issues[0]!.message).toContain(`unknown YAML tag ${tag}`);
+  });
+
+  it('refuses an unknown tag on a mapping', () => {
+    const [issue] = issuesOf(minimal().replace('metadata: {name: node-1}', 'metadata: !thing {name: node-1}'));
+    expect(issue).toMatchObject({ line: 3, col: 11, path: 'metadata' });
+  });
+
+  it('accepts the core tags', () => {
+    const result = loadProfile('p.yaml', minimal().replace('memory: 512', 'memory: !!int 512').replace('{name: node-1}', '{name: !!str node-1}'));
+    if (!result.ok) expect.fail(result.issues.map(formatIssue).join('\n'));
+    expect(result.profile.condor.vm.memory).toBe(512);
+  });
+
+  it.each(['9007199254740993', '12345678901234567890', '-9007199254740993', '0x20000000000001'])(
+    'refuses the integer %s beyond 2^53 as written, with its position',
+    (value) => {
+      const issues = issuesOf(minimal().replace('memory: 512', `memory: ${value}`));
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ line: 7, col: 13, path: 'condor.vm.memory' });
+      expect(issues[0]!.message).toBe(`${value} is too large to be read exactly (the largest whole number is 9007199254740991)`);
+    },
+  );
+
+  it('refuses an unsafe integer where a string is expected too, naming the number as written', () => {
+    const [issue] = issuesOf(minimal().replace('{name: node-1}', '{name: node-1, description: 12345678901234567890}'));
+    expect(issue).toMatchObject({ path: 'metadata.description', message: expect.stringContaining('12345678901234567890 is too large') });
+  });
+
+  it('accepts the largest safe integer (and then checks it as usual)', () => {
+    const result = loadProfile('p.yaml', minimal().replace('memory: 512', 'memory: 9007199254740991'));
+    expect(result.ok).toBe(true);
+  });
+
+  it('refuses a profile larger than 1 MiB without parsing it', () => {
+    const text = minimal() + '#'.repeat(MAX_PROFILE_BYTES);
+    expect(issuesOf(text)).toEqual([
+      { file: 'p.yaml', line: 1, col: 1, path: '', message: 'the profile is larger than 1 MiB: a host profile is a few hundred bytes' },
+    ]);
   });
 });
