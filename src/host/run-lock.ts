@@ -124,17 +124,18 @@ async function freshLockedFile(path: string): Promise<{ fd: number; tmp: string 
   }
 }
 
-function handle(fd: number): LockHandle {
+function handle(fd: number, path: string): LockHandle {
   const me: Holder = { pid: process.pid, since: new Date().toISOString(), argv: process.argv.slice(2).join(' ') };
   ftruncateSync(fd, 0);
   writeSync(fd, JSON.stringify(me) + '\n', 0);
+  const st = fstatSync(fd);
   let open = true;
   return {
     release: async () => {
       if (!open) return;
       open = false;
-      // Never unlinked: a waiter holding the old inode would lock a file nobody else sees.
-      try { ftruncateSync(fd, 0); } catch { /* the lock goes with the fd anyway */ }
+      // Unlinked while still locked: whoever locks this inode afterwards sees it is no longer at `path` and retries.
+      try { if (sameFile(lstatOrUndefined(path), st)) unlinkSync(path); } catch { /* the lock goes with the fd anyway */ }
       closeSync(fd);
     },
   };
@@ -158,7 +159,7 @@ export async function acquireRunLock(path: string): Promise<LockHandle> {
       if (ours) {
         if (!locked) throw await lockedError(fd, path);
         kept = true;
-        return handle(fd);
+        return handle(fd, path);
       }
       // Another owner or loose mode (an older vm-provision wrote it 0644): anyone who opened it could lock it.
       // Replace it while holding its lock; a lock still held after the retries is not a vm-provision run's.
@@ -172,7 +173,7 @@ export async function acquireRunLock(path: string): Promise<LockHandle> {
         throw fail(path, (e as Error).message, 'check the directory of the lock file', e);
       }
       if (!sameFile(lstatOrUndefined(path), fstatSync(fresh.fd))) { closeSync(fresh.fd); continue; }
-      return handle(fresh.fd);
+      return handle(fresh.fd, path);
     } finally {
       if (!kept) closeSync(fd);
     }

@@ -67,7 +67,7 @@ describe('run lock: flock on a root-only file', () => {
     await again.release();
   });
 
-  it('the lock file is a regular file of ours, mode 0600, naming the holder', async () => {
+  it('the lock file is a regular file of ours, mode 0600, naming the holder; removed on release', async () => {
     const h = await acquireRunLock(lockPath);
     const st = lstatSync(lockPath);
     expect(st.isFile()).toBe(true);
@@ -75,7 +75,7 @@ describe('run lock: flock on a root-only file', () => {
     expect(st.uid).toBe(process.getuid!());
     expect(JSON.parse(readFileSync(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
     await h.release();
-    expect(existsSync(lockPath)).toBe(true);
+    expect(existsSync(lockPath)).toBe(false);
   });
 
   it('held by another process: LOCKED names its PID; SIGKILL frees it at once', async () => {
@@ -109,7 +109,7 @@ describe('run lock: flock on a root-only file', () => {
   });
 
   it.skipIf(!isRoot)('nobody (any job on an execute node) cannot open or lock the file, and root still takes it', async () => {
-    await (await acquireRunLock(lockPath)).release();
+    const held = await acquireRunLock(lockPath);
     const tries = [
       ['flock', '--nonblock', '--exclusive', lockPath, 'true'],
       ['flock', '--nonblock', '--shared', lockPath, 'true'],
@@ -120,6 +120,11 @@ describe('run lock: flock on a root-only file', () => {
       expect(r.exitCode, argv.join(' ')).not.toBe(0);
       expect(r.stderr, argv.join(' ')).toMatch(/Permission denied/);
     }
+    await held.release();
+    // Nor can it create the file first while no run holds it.
+    const create = await execa('setpriv', [...AS_NOBODY, 'flock', '--nonblock', '--exclusive', lockPath, 'true'], { reject: false });
+    expect(create.stderr).toMatch(/Permission denied/);
+    expect(existsSync(lockPath)).toBe(false);
     // Nobody keeps trying in a loop while root takes the lock.
     const loop = execa('setpriv', [...AS_NOBODY, 'sh', '-c', `while :; do flock -n -x "$1" true; sleep 0.01; done`, 'sh', lockPath], { reject: false, stdio: 'ignore' });
     procs.push(loop);
