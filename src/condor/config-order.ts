@@ -22,6 +22,22 @@ export function readAfter(layout: ConfigLayout, a: string, b: string): boolean {
   return pa[0] - pb[0] > 0 || (pa[0] === pb[0] && (pa[1] - pb[1] > 0 || (pa[1] === pb[1] && pa[2] > pb[2])));
 }
 
+/**
+ * Is `a` read after `b`, given HTCondor's own list of the files it read in read order (`condor_config_val -config`:
+ * included files come where they were included)? A file not in the list yet (ours before its first write) sits
+ * before the first listed file the layout reads after it.
+ */
+export function readAfterIn(layout: ConfigLayout, order: string[] | undefined, a: string, b: string): boolean {
+  if (!order) return readAfter(layout, a, b);
+  const pos = (f: string) => {
+    const i = order.indexOf(f);
+    if (i >= 0) return i;
+    const j = order.findIndex((q) => readAfter(layout, q, f));
+    return (j < 0 ? order.length : j) - 0.5;
+  };
+  return a !== b && pos(a) > pos(b);
+}
+
 export function splitList(value: string | undefined): string[] {
   return (value ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 }

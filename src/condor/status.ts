@@ -1,5 +1,6 @@
 // Reads this node's slot ads from the collector: what the startd advertises about the VM universe.
 import type { Host } from '../host/host.ts';
+import { couldNotAsk, parseConfigValVerbose, type KnobSource } from './config-val.ts';
 
 export interface SlotVm { name: string; hasVm: boolean; vmType?: string; vmMemory?: number; daemonStartTime?: number }
 
@@ -23,6 +24,35 @@ export async function querySlots(host: Host, machine: string): Promise<{ slots: 
 
 export interface Expected { vmType: string; vmMemory: number }
 
+/**
+ * HasVM with the profile's VM_Type on every slot. VM_Memory is not compared: the startd advertises the *free* VM
+ * memory, lower than VM_MEMORY while VM jobs run; what it was configured with comes from askStartd.
+ */
+export function slotsAdvertiseVm(slots: SlotVm[], want: Expected): boolean {
+  return slots.length > 0 && slots.every((s) => s.hasVm && s.vmType?.toLowerCase() === want.vmType);
+}
+
+/** The ads alone, memory included: right only for a startd with no VM job running (see slotsAdvertiseVm). */
 export function slotsMatch(slots: SlotVm[], want: Expected): boolean {
-  return slots.length > 0 && slots.every((s) => s.hasVm && s.vmType?.toLowerCase() === want.vmType && s.vmMemory === want.vmMemory);
+  return slotsAdvertiseVm(slots, want) && slots.every((s) => s.vmMemory === want.vmMemory);
+}
+
+export type StartdAnswer = { sources: Map<string, KnobSource>; error?: undefined } | { sources?: undefined; error: string };
+
+/** `condor_config_val -startd -v NAMES`: the values the running startd was configured with (its own param table). */
+export async function askStartd(host: Host, names: string[]): Promise<StartdAnswer> {
+  const r = await host.exec('condor_config_val', ['-startd', '-v', ...names], { timeoutMs: 30_000 });
+  const error = couldNotAsk(r);
+  return error ? { error } : { sources: parseConfigValVerbose(r.stdout, names) };
+}
+
+/** Knobs whose running value differs from the wanted one, as "NAME=running (wanted)"; undefined = not defined. */
+export function runningDiffers(running: Map<string, KnobSource>, wanted: Record<string, string | undefined>): string[] {
+  const out: string[] = [];
+  for (const [name, want] of Object.entries(wanted)) {
+    const s = running.get(name);
+    const have = s?.defined ? s.value : undefined;
+    if ((have ?? '') !== (want ?? '')) out.push(`${name}=${have ?? 'undefined'} (the config says ${want ?? 'undefined'})`);
+  }
+  return out;
 }

@@ -8,7 +8,11 @@ export const LOCK_FILE = '/run/vm-provision.lock';
 
 export interface JournalData {
   pendingRestart?: { reason: string; since: string };
-  lastConfig?: { path: string; backup?: string; writtenAt: string };
+  /**
+   * The config file vm-provision last wrote: its sha256 (so a later run knows the file is still ours and as written),
+   * the backup of what it replaced (none: it created the file), and whether a restarted startd was verified with it.
+   */
+  lastConfig?: { path: string; backup?: string; writtenAt: string; sha256?: string; verified?: boolean };
 }
 
 export class Journal {

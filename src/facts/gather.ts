@@ -1,7 +1,7 @@
 // Facts about the node, read through the Host (so the same code works locally and over SSH).
 import type { Host } from '../host/host.ts';
 import { which } from '../host/host.ts';
-import { parseConfigValVerbose, type KnobSource } from '../condor/config-val.ts';
+import { STARTD_VIEW, parseConfigValVerbose, type KnobSource } from '../condor/config-val.ts';
 import { KNOBS } from '../condor/knobs.ts';
 import { parseCondorVersionOutput, parseVersion, type CondorVersion } from '../condor/version.ts';
 import { detectXenRole, readXenSignals, type XenDetection } from '../xen/dom0.ts';
@@ -97,7 +97,8 @@ async function gatherCondor(host: Host, installed: boolean): Promise<CondorFacts
   const none: CondorFacts = { installed: false, localConfigDirs: [], localConfigFiles: [], daemons: [] };
   if (!installed) return none;
   const names = [...CONDOR_FACT_KNOBS, ...WRITABLE_KNOBS];
-  const cfg = await host.exec('condor_config_val', ['-v', ...names]);
+  // As the startd reads it: a STARTD.NAME line wins over NAME there.
+  const cfg = await host.exec('condor_config_val', [...STARTD_VIEW, ...names]);
   const knobs = parseConfigValVerbose(cfg.stdout, names);
   const val = (n: string) => { const k = knobs.get(n) as KnobSource; return k.defined ? k.value : undefined; };
   // CONDOR_VERSION is a built-in macro; condor_version is the fallback for releases without it.

@@ -9,6 +9,7 @@ import { listInitrd } from './list-initrd.ts';
 import { initrdContainsModule } from './listing.ts';
 import { desiredManifestFields, manifestPath, sha256Files, type InitrdManifest } from './manifest.ts';
 import { refuseStockOutput } from './stock.ts';
+import { refuseForeignOutput } from './ownership.ts';
 import type { DriverPlan, InitrdTool } from './types.ts';
 
 export const INITRD_STATE_DIR = '/var/lib/vm-provision';
@@ -56,6 +57,7 @@ export async function buildInitrd(host: Host, args: BuildArgs): Promise<{ manife
   const { output, kernelVersion, tool, toolPath, drivers } = args;
   const progress = args.progress ?? (() => {});
   await refuseStockOutput(host, output);
+  await refuseForeignOutput(host, output);
   const outInfo = await host.fileInfo(output);
   if (outInfo && outInfo.kind !== 'file') {
     throw initrdError(`${output} exists and is a ${outInfo.kind}, not an image file`, { hint: 'remove it or choose another xen.initrdOutput', context: { file: output } });

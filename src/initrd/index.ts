@@ -13,4 +13,5 @@ export * from './stock.ts';
 export * from './manifest.ts';
 export * from './list-initrd.ts';
 export * from './build.ts';
+export * from './ownership.ts';
 export { initrdError } from './errors.ts';

@@ -3,10 +3,12 @@ import { basename, dirname } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
 import { renderConfig, BACKUP_DIR } from '../condor/render.ts';
-import { parseConfigValVerbose } from '../condor/config-val.ts';
-import { EXCLUDED_NAME } from '../condor/config-order.ts';
-import { findOverrides, notFromOurFile } from '../condor/override-check.ts';
+import { STARTD_VIEW, parseConfigSources, parseConfigValVerbose, type KnobSource } from '../condor/config-val.ts';
+import { EXCLUDED_NAME, readPosition, type ConfigLayout } from '../condor/config-order.ts';
+import { environmentOverrides, findOverrides, notFromOurFile, withoutComposing } from '../condor/override-check.ts';
 import { laterDefinitions } from '../condor/find-definitions.ts';
+import { refuseForeignConfig, sameSettings, sha256 } from './config-ownership.ts';
+import { askRunningStartd, nodeIsoNow } from './restart.ts';
 import { STATE_DIR } from '../engine/journal.ts';
 import type { Host } from '../host/host.ts';
 import type { RunContext, Step } from './step.ts';
@@ -20,15 +22,24 @@ export function targetPath(ctx: RunContext): string {
   const last = facts.condor.localConfigDirs.at(-1);
   if (!last) {
     throw new VmpError('CONFIG', 'HTCondor has no LOCAL_CONFIG_DIR, so configFile: auto has nowhere to write', {
-      hint: 'set condor.configFile to a file HTCondor reads (e.g. one named in LOCAL_CONFIG_FILE)',
+      hint: 'add a LOCAL_CONFIG_DIR to HTCondor\'s config (e.g. LOCAL_CONFIG_DIR = /etc/condor/config.d), or set condor.configFile to a new file in one',
     });
   }
   return `${last.replace(/\/+$/, '')}/${DROP_IN_NAME}`;
 }
 
 async function configVal(host: Host, names: string[], env?: Record<string, string>) {
-  const r = await host.exec('condor_config_val', ['-v', ...names], { env });
+  const r = await host.exec('condor_config_val', [...STARTD_VIEW, ...names], { env });
   return { r, sources: parseConfigValVerbose(r.stdout, names) };
+}
+
+/** HTCondor's own read order, asked only when a knob comes from a file the layout cannot place (an included one). */
+async function readOrder(host: Host, layout: ConfigLayout, sources: Map<string, KnobSource>): Promise<string[] | undefined> {
+  const unplaced = [...sources.values()].some((s) => s.defined && s.file && !s.file.startsWith('<') && readPosition(layout, s.file)[0] === 0);
+  if (!unplaced) return undefined;
+  const r = await host.exec('condor_config_val', ['-config']);
+  const order = parseConfigSources(r.stdout);
+  return r.exitCode === 0 && order.length ? order : undefined;
 }
 
 export const condorConfig: Step = {
@@ -50,27 +61,39 @@ export const condorConfig: Step = {
     }
     const { content, knobs, warnings } = renderConfig({ profile: ctx.profile, version: facts.condor.version!, os: 'linux', found: await foundValues(ctx) });
     const names = knobs.map(([n]) => n);
+    state.configKnobs = knobs;
+    const current = await host.readFile(path);
+    refuseForeignConfig(path, current, ctx.journal.data, layout.localConfigFiles);
 
-    // Before writing: a knob set in a file read after ours would silently win.
+    // Before writing: a knob set in a file read after ours, or in the daemons' environment, would silently win.
     // Facts already hold every writable knob's source; ask again only for a name they lack.
     const known = facts.condor.knobSources;
     const before = known && names.every((n) => known[n])
-      ? { sources: new Map(names.map((n) => [n, known[n]!])) }
-      : await configVal(host, names);
-    const overrides = findOverrides(layout, path, before.sources);
-    for (const d of await laterDefinitions(host, layout, path, names)) {
+      ? new Map(names.map((n) => [n, known[n]!]))
+      : (await configVal(host, names)).sources;
+    const order = await readOrder(host, layout, before);
+    const written = await laterDefinitions(host, layout, path, names, order);
+    const overrides = findOverrides(layout, path, before, order);
+    for (const d of written) {
       if (!overrides.some((o) => o.knob === d.knob && o.file === d.file)) overrides.push(d);
     }
-    if (overrides.length) {
-      const o = overrides[0]!;
-      throw new VmpError('CONFIG_OVERRIDDEN', `${o.knob} is also set in ${o.file}${o.line ? `, line ${o.line}` : ''} (= ${o.value ?? ''}), which HTCondor reads after ${path}: our value would not take effect${overrides.length > 1 ? ` (also: ${overrides.slice(1).map((x) => `${x.knob} in ${x.file}${x.line ? `:${x.line}` : ''}`).join(', ')})` : ''}`, {
-        hint: `remove ${overrides.map((x) => x.knob).join(', ')} from ${o.file}, or point condor.configFile at a file read later`,
-        context: { file: o.file, line: o.line },
+    overrides.push(...environmentOverrides((await askRunningStartd(ctx)).sources));
+    const effective = withoutComposing(overrides, written);
+    if (effective.length) {
+      const o = effective[0]!;
+      const at = (x: typeof o) => `${x.as ? `${x.as} ` : ''}${x.file}${x.line ? `:${x.line}` : ''}`;
+      throw new VmpError('CONFIG_OVERRIDDEN', `${o.knob} is also set ${o.file.startsWith('/') ? `in ${o.file}${o.line ? `, line ${o.line}` : ''}${o.as ? ` (as ${o.as})` : ''}` : `in ${o.file}`} (= ${o.value ?? ''}), which HTCondor ${o.file.startsWith('/') ? `reads after ${path}` : 'applies over every config file'}: our value would not take effect${effective.length > 1 ? ` (also: ${effective.slice(1).map((x) => `${x.knob} in ${at(x)}`).join(', ')})` : ''}`, {
+        hint: o.file.startsWith('/')
+          ? `remove ${effective.map((x) => x.as ?? x.knob).join(', ')} from ${o.file}, or point condor.configFile at a file read later`
+          : `remove _CONDOR_${o.knob} from condor_master's environment (its systemd unit or /etc/default/condor)`,
+        context: o.file.startsWith('/') ? { file: o.file, line: o.line } : {},
       });
     }
 
-    const current = await host.readFile(path);
-    if (current === content) return { status: 'ok', summary: `${path} up to date (${names.length} knobs)`, warnings };
+    // Only what HTCondor reads counts: a header that differs (version, profile name) is not a change.
+    if (current !== undefined && sameSettings(current, content)) {
+      return { status: 'ok', summary: `${path} up to date (${names.length} knobs${current === content ? '' : '; only comments differ, not rewritten'})`, warnings };
+    }
     const diff = createTwoFilesPatch(current === undefined ? '/dev/null' : path, path, current ?? '', content, undefined, undefined, { context: 3 })
       .split('\n').filter((l) => !l.startsWith('====') && !l.startsWith('Index: ')).join('\n');
     const changes = [current === undefined ? `create ${path}` : `update ${path}`];
@@ -91,7 +114,7 @@ export const condorConfig: Step = {
 
     // Journal first: a run killed after the write still owes the startd its restart.
     const previousPending = ctx.journal.data.pendingRestart;
-    await ctx.journal.update({ pendingRestart: { reason: state.restartReason, since: new Date().toISOString() } });
+    await ctx.journal.update({ pendingRestart: { reason: state.restartReason, since: await nodeIsoNow(ctx) } });
     let backup: string | undefined;
     if (current !== undefined) {
       backup = `${BACKUP_DIR}/${basename(path)}.${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -114,7 +137,7 @@ export const condorConfig: Step = {
         hint: `remove ${b.name} from ${b.file}`, context: { file: b.file, line: b.line },
       });
     }
-    await ctx.journal.update({ lastConfig: { path, backup, writtenAt: new Date().toISOString() } });
+    await ctx.journal.update({ lastConfig: { path, backup, writtenAt: await nodeIsoNow(ctx), sha256: sha256(content), verified: false } });
     await host.remove(staged);
     return { status: 'changed', summary: `${current === undefined ? 'created' : 'updated'} ${path}${backup ? ` (backup ${backup})` : ''}`, changes, diff, warnings };
   },

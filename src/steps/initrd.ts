@@ -3,7 +3,7 @@
 import { which } from '../host/host.ts';
 import {
   buildInitrd, chooseTool, desiredManifestFields, expandOutput, initrdUpToDate, refuseStockOutput, resolveDrivers,
-  resolveKernelVersion, type InitrdTool,
+  refuseForeignOutput, resolveKernelVersion, type InitrdTool,
 } from '../initrd/index.ts';
 import type { RunContext, Step } from './step.ts';
 
@@ -23,6 +23,7 @@ export const initrd: Step = {
     const kver = await xenKernelVersion(ctx);
     const output = expandOutput(x.initrd.output, kver);
     await refuseStockOutput(ctx.host, output);
+    await refuseForeignOutput(ctx.host, output);
     ctx.state.xen = { ...ctx.state.xen, initrd: output };
     const drivers = await resolveDrivers(ctx.host, kver, x.initrd.drivers);
     const builtIn = drivers.filter((d) => d.state === 'builtin').map((d) => `${d.module} is built into ${kver}: nothing to add`);

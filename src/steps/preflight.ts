@@ -2,6 +2,9 @@
 import { VmpError } from '../errors/vmp-error.ts';
 import type { RunContext, Step } from './step.ts';
 import { xenKernelVersion } from './initrd.ts';
+import { expandOutput, refuseForeignOutput, refuseStockOutput } from '../initrd/index.ts';
+import { targetPath } from './condor-config.ts';
+import { refuseForeignConfig } from './config-ownership.ts';
 import { checkSupport } from '../condor/support.ts';
 import { vmwareChecks } from '../vmware/checks.ts';
 
@@ -50,8 +53,14 @@ export const preflight: Step = {
     if (profile.hypervisor === 'kvm') kvmChecks(ctx, found);
     else if (profile.hypervisor === 'xen') {
       xenChecks(ctx, found);
-      // The initrd's kernel must exist on the node: find out before anything is installed.
-      if (profile.xen?.initrd.build) found.push(`initrd kernel ${await xenKernelVersion(ctx)}`);
+      // The initrd's kernel must exist on the node, and its output be ours to write: find out before anything is installed.
+      if (profile.xen?.initrd.build) {
+        const kver = await xenKernelVersion(ctx);
+        const output = expandOutput(profile.xen.initrd.output, kver);
+        await refuseStockOutput(ctx.host, output);
+        await refuseForeignOutput(ctx.host, output);
+        found.push(`initrd kernel ${kver}`);
+      }
     }
     else found.push(...(await vmwareChecks(ctx.host, profile, facts)));
     if (facts.condor.masterRealUser && facts.condor.masterRealUser !== 'root') {
@@ -59,6 +68,9 @@ export const preflight: Step = {
         hint: 'start HTCondor as root (the packaged condor service does)',
       });
     }
+    // Only a file vm-provision wrote may be replaced: refuse before packages are installed.
+    const config = targetPath(ctx);
+    refuseForeignConfig(config, await ctx.host.readFile(config), ctx.journal.data, facts.condor.localConfigFiles);
     if (!facts.condor.daemons.includes('condor_master')) found.push('warning: condor_master is not running');
     return { status: 'ok', summary: found.join(', ') };
   },

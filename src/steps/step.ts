@@ -3,7 +3,7 @@ import type { Host } from '../host/host.ts';
 import type { Profile } from '../profile/index.ts';
 import type { Facts } from '../facts/gather.ts';
 import type { Journal } from '../engine/journal.ts';
-import type { SlotVm } from '../condor/status.ts';
+import type { SlotVm, StartdAnswer } from '../condor/status.ts';
 
 export type StepStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'pending';
 
@@ -25,6 +25,10 @@ export interface RunState {
   /** Content before our write; null when the file did not exist. undefined = not written in this run. */
   configBefore?: string | null;
   restartReason?: string;
+  /** The knobs of the rendered config, [name, value as written]. */
+  configKnobs?: Array<[string, string]>;
+  /** What the running startd said it was configured with (asked once per run). */
+  startd?: StartdAnswer;
   /** Xen: the resolved kernel version, the initrd path, the bootloader (found, or predicted in --check). */
   xen?: { kernelVersion?: string; initrd?: string; bootloader?: string };
   restartedAt?: number;

@@ -1,15 +1,37 @@
-// Verify: poll this node's slot ads until the new startd advertises HasVM with the profile's type and memory;
-// on failure read the gahp's reason and, with onFailure: rollback, put the previous config back.
+// Verify: poll this node's slot ads until the new startd advertises HasVM with the profile's type (and, asked
+// directly, was configured with its memory); on failure read the gahp's reason and, with onFailure: rollback, put
+// the previous config back — also one written by an earlier run, from the journal's backup. A collector that
+// cannot be asked is not a failure of the config: it is reported as such and never rolled back on.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VmpError } from '../errors/vmp-error.ts';
-import { querySlots, slotsMatch, type SlotVm } from '../condor/status.ts';
+import { askStartd, querySlots, slotsAdvertiseVm, type SlotVm } from '../condor/status.ts';
 import { findGahpReason } from '../condor/gahp-reasons.ts';
 import { restoreConfig } from './condor-config.ts';
+import { sha256 } from './config-ownership.ts';
 import { DEFERRED, expected, restartStartd } from './restart.ts';
 import { isStaged } from './preflight.ts';
 import type { RunContext, Step } from './step.ts';
 
 const describeSlots = (slots: SlotVm[]) => slots.map((s) => `${s.name}: HasVM=${s.hasVm}, VM_Type=${s.vmType ?? 'undefined'}, VM_Memory=${s.vmMemory ?? 'undefined'}`).join('; ') || 'no slot ads';
+
+/** What a rollback would put back: this run's previous content, or an unverified earlier write's backup. */
+async function rollbackSource(ctx: RunContext): Promise<{ path: string; before: string | null; from: string } | undefined> {
+  const { state } = ctx;
+  if (state.configBefore !== undefined && state.configPath) return { path: state.configPath, before: state.configBefore, from: 'this run' };
+  const last = ctx.journal.data.lastConfig;
+  // Only a write never verified, and only while the file is still exactly what was written.
+  if (!last || last.verified !== false || !last.sha256) return undefined;
+  const now = await ctx.host.readFile(last.path);
+  if (now === undefined || sha256(now) !== last.sha256) return undefined;
+  if (!last.backup) return { path: last.path, before: null, from: `the run of ${last.writtenAt}` };
+  const before = await ctx.host.readFile(last.backup);
+  return before === undefined ? undefined : { path: last.path, before, from: `the run of ${last.writtenAt} (backup ${last.backup})` };
+}
+
+async function markVerified(ctx: RunContext): Promise<void> {
+  const last = ctx.journal.data.lastConfig;
+  await ctx.journal.update(last && last.verified === false ? { lastConfig: { ...last, verified: true } } : {}, ['pendingRestart']);
+}
 
 export const verify: Step = {
   id: 'verify',
@@ -19,48 +41,67 @@ export const verify: Step = {
     const want = expected(ctx);
     if (isStaged(ctx)) return { status: 'pending', summary: `${DEFERRED} (then the startd is restarted and VM_Type xen verified)` };
     if (ctx.check) {
-      if (state.restartReason) return { status: 'pending', summary: `would wait for HasVM, VM_Type ${want.vmType}, VM_Memory ${want.vmMemory} after the restart` };
+      if (state.restartReason) return { status: 'pending', summary: `would wait for HasVM, VM_Type ${want.vmType}, VM_MEMORY ${want.vmMemory} after the restart` };
       return { status: 'ok', summary: `advertised now: ${describeSlots(state.slots ?? [])}` };
     }
     if (state.restartedAt === undefined) {
       if (state.restartReason) return { status: 'skipped', summary: 'not verified: the startd was not restarted (condor.restart: none)' };
-      if (state.slots && slotsMatch(state.slots, want)) return { status: 'ok', summary: describeSlots(state.slots) };
+      if (state.slots && slotsAdvertiseVm(state.slots, want)) return { status: 'ok', summary: describeSlots(state.slots) };
       return { status: 'ok', summary: 'no restart; slot ads not readable', warnings: ['could not confirm HasVM from the collector'] };
     }
     const since = state.restartedAt;
-    const deadline = Date.now() + ctx.profile.verify.timeout * 1000;
+    const started = Date.now();
+    const deadline = started + ctx.profile.verify.timeout * 1000;
     const machine = ctx.facts.condor.fullHostname ?? ctx.facts.hostname;
     let fresh: SlotVm[] = [];
     let failedAt: number | undefined;
+    let unanswered: string | undefined;
+    let memory: string | undefined;
     while (Date.now() < deadline) {
       const q = await querySlots(ctx.host, machine);
+      unanswered = q.error;
       // Slot ads of the old startd linger in the collector: only a startd started after our restart counts.
-      fresh = q.slots.filter((s) => (s.daemonStartTime ?? 0) >= since - 2);
-      if (fresh.length && slotsMatch(fresh, want)) {
-        await ctx.journal.update({}, ['pendingRestart']);
-        return { status: 'ok', summary: `${describeSlots(fresh)} (${Math.round((Date.now() - (deadline - ctx.profile.verify.timeout * 1000)) / 1000)} s after restart)` };
+      if (!q.error) fresh = q.slots.filter((s) => (s.daemonStartTime ?? 0) >= since - 2);
+      if (!q.error && fresh.length && slotsAdvertiseVm(fresh, want)) {
+        const asked = await askStartd(ctx.host, ['VM_MEMORY']);
+        const got = asked.sources?.get('VM_MEMORY');
+        memory = got?.defined ? got.value : undefined;
+        if (asked.error || memory === String(want.vmMemory)) {
+          await markVerified(ctx);
+          return { status: 'ok', summary: `${describeSlots(fresh)}${asked.error ? '' : `, VM_MEMORY=${memory}`} (${Math.round((Date.now() - started) / 1000)} s after restart)` };
+        }
+        break;
       }
-      if (fresh.length && !fresh.some((s) => s.hasVm)) {
+      if (!q.error && fresh.length && !fresh.some((s) => s.hasVm)) {
         // The gahp test ran and failed; give the logs a moment to be flushed, then stop waiting.
         failedAt ??= Date.now();
         if (Date.now() - failedAt > 3000) break;
       }
-      ctx.progress(fresh.length ? `waiting: ${describeSlots(fresh)}` : 'waiting for the restarted startd to advertise its slots');
+      ctx.progress(q.error ? `waiting: condor_status: ${q.error}` : fresh.length ? `waiting: ${describeSlots(fresh)}` : 'waiting for the restarted startd to advertise its slots');
       await sleep(1000);
     }
     const log = ctx.facts.condor.log ?? '/var/log/condor';
+    if (unanswered && !fresh.length) {
+      // Not knowing is not failing: keep the config, and let the next run look again.
+      await ctx.journal.update({}, ['pendingRestart']);
+      throw new VmpError('VERIFY', `could not ask the collector whether the restarted startd advertises the VM universe (condor_status: ${unanswered}); the new config was kept, not rolled back`, {
+        hint: 'check that this node may query the collector (ALLOW_READ) and that it is up: condor_status -af Name HasVM; then run vm-provision again',
+      });
+    }
     const [vmGahpLog, startLog] = await Promise.all([
       ctx.host.readFile(ctx.facts.condor.vmGahpLog ?? `${log}/VMGahpLog`), ctx.host.readFile(`${log}/StartLog`),
     ]);
     const why = findGahpReason({ vmGahpLog, startLog }, since);
-    const what = fresh.length ? describeSlots(fresh) : `no slot ad from the restarted startd within ${ctx.profile.verify.timeout} s`;
-    let outcome = state.configBefore === undefined
-      ? 'nothing to roll back: the config did not change in this run'
+    const what = memory !== undefined ? `the restarted startd runs with VM_MEMORY=${memory}, not ${want.vmMemory}`
+      : fresh.length ? describeSlots(fresh) : `no slot ad from the restarted startd within ${ctx.profile.verify.timeout} s`;
+    const source = await rollbackSource(ctx);
+    let outcome = !source ? 'nothing to roll back: no unverified config written by vm-provision'
       : 'the new config was kept (verify.onFailure: keep)';
-    if (ctx.profile.verify.onFailure === 'rollback' && state.configBefore !== undefined && state.configPath) {
-      await restoreConfig(ctx.host, state.configPath, state.configBefore);
+    if (ctx.profile.verify.onFailure === 'rollback' && source) {
+      await restoreConfig(ctx.host, source.path, source.before);
+      await ctx.journal.update({}, ['lastConfig']);
       await restartStartd(ctx);
-      outcome = `the previous config was put back in ${state.configPath} and the startd restarted with it`;
+      outcome = `the previous config was put back in ${source.path}${source.from === 'this run' ? '' : ` (written by ${source.from})`} and the startd restarted with it`;
     }
     await ctx.journal.update({}, ['pendingRestart']);
     throw new VmpError('VERIFY', `the VM universe did not come up: ${why ? why.reason : what}; ${outcome}`, {

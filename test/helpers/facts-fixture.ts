@@ -9,7 +9,7 @@ import { detectXenRole } from '../../src/xen/dom0.ts';
 import { loadProfile, type Profile } from '../../src/profile/index.ts';
 import { Journal, type JournalData } from '../../src/engine/journal.ts';
 import { newRunState, type RunContext, type RunState } from '../../src/steps/step.ts';
-import { FakeHost, condorConfigVal, output, readCondorConfig, type FakeHostOptions } from './fake-host.ts';
+import { FakeHost, condorConfigVal, output, readCondorConfig, type CondorConfigView, type ExecReply, type FakeHostOptions } from './fake-host.ts';
 
 export const HOST = 'vmp-clim4ti-1';
 export const MAIN_CONFIG = '/etc/condor/condor_config';
@@ -154,8 +154,11 @@ export interface NodeOptions extends FakeHostOptions {
   memTotalKiB?: number;
   /** apt-get install fails with this stderr. */
   aptFailure?: string;
+  /** condor_master's environment (the startd inherits it: `_CONDOR_*` overrides every file). */
+  masterEnv?: Record<string, string>;
 }
 
+/** What the startd took at start: vmMemory is the configured VM_MEMORY (the ad shows what is free of it). */
 export interface Advertised { hasVm: boolean; vmType?: string; vmMemory?: number }
 
 export interface NodeState {
@@ -166,6 +169,14 @@ export interface NodeState {
   /** What the running startd advertises (decided when it starts, as the real one runs the gahp test then). */
   advertised: Advertised;
   restarts: number;
+  /** MiB held by running VM jobs: the slot ad's VM_Memory is the configured memory less this (free VM memory). */
+  vmJobsMemory: number;
+  /** The config the running startd read at its start (what `condor_config_val -startd` answers). */
+  startdConfig?: CondorConfigView;
+  /** Set: `condor_config_val -startd` gets this reply instead (the daemon cannot be asked). */
+  startdQueryFailure?: ExecReply;
+  /** Set: condor_status gets this reply (the collector cannot be asked). */
+  collectorFailure?: ExecReply;
 }
 
 /** The main config, shaped so that LOCAL_CONFIG_DIR is on line 40 and LOG on line 78 as in the captured output. */
@@ -193,7 +204,8 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
   const host = new FakeHost({ name: HOST, ...opts });
   const installed = new Set(['condor', ...(opts.installed ?? DEBIAN_KVM_PACKAGES)]);
   const units = new Map((opts.units ?? (installed.has('libvirt-daemon-system') ? UNITS.debianActive() : UNITS.none())).map((u) => [u.name, { ...u }]));
-  const node: NodeState = { installed, units, startdStart: 1795468548, advertised: { hasVm: false }, restarts: 0 };
+  const node: NodeState = { installed, units, startdStart: 1795468548, advertised: { hasVm: false }, restarts: 0, vmJobsMemory: 0 };
+  const masterEnv = opts.masterEnv ?? {};
 
   host.file('/etc/os-release', output(`os-release/${opts.osRelease ?? 'debian-13'}`))
     .file('/proc/sys/kernel/osrelease', '6.12.57+deb13-amd64\n')
@@ -217,9 +229,10 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
   };
   const startStartd = (at: number) => {
     node.startdStart = at;
-    const cfg = readCondorConfig(host, MAIN_CONFIG)!;
-    const vmType = cfg.value('VM_TYPE');
-    const vmMemory = Number(cfg.value('VM_MEMORY') ?? 0);
+    const cfg = readCondorConfig(host, MAIN_CONFIG, {}, masterEnv)!;
+    node.startdConfig = cfg;
+    const vmType = cfg.value('VM_TYPE', 'STARTD');
+    const vmMemory = Number(cfg.value('VM_MEMORY', 'STARTD') ?? 0);
     if (!vmType) { node.advertised = { hasVm: false }; return; }
     const reachable = libvirtReachable();
     if (installed.has('condor-vm-gahp') && reachable && vmMemory > 0) { node.advertised = { hasVm: true, vmType, vmMemory }; return; }
@@ -247,7 +260,10 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
       return {};
     })
     .on(['condor_version'], () => ({ stdout: output('condor_version.stdout') }))
-    .onCommand('condor_config_val', condorConfigVal({ mainConfig: MAIN_CONFIG }))
+    .onCommand('condor_config_val', condorConfigVal({
+      mainConfig: MAIN_CONFIG,
+      startd: () => node.startdQueryFailure ?? node.startdConfig ?? { exitCode: 1, stderr: "Can't find address for startd 'default' in local pool\n" },
+    }))
     .on((c) => c.cmd === 'dpkg-query' && c.args[0] === '-W', (c) => {
       const names = c.args.slice(3);
       const missing = names.filter((n) => !installed.has(n));
@@ -271,11 +287,15 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
       startStartd(h.clock + 1);
       return { stdout: 'Sent "Restart" command for "startd" to master vmp-clim4ti-1\n' };
     })
-    .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af:t', () => {
-      const a = node.advertised;
-      return { stdout: `slot1@${HOST}\t${a.hasVm}\t${a.vmType ?? 'undefined'}\t${a.vmMemory ?? 'undefined'}\t${node.startdStart}\n` };
-    });
+    .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af:t', () => node.collectorFailure ?? { stdout: slotAdLine(node) });
   return { host, node };
+}
+
+/** The slot ad line condor_status prints for the node now: VM_Memory is what is free, as the real startd says. */
+export function slotAdLine(node: NodeState): string {
+  const a = node.advertised;
+  const free = a.vmMemory === undefined ? 'undefined' : String(a.vmMemory - node.vmJobsMemory);
+  return `slot1@${HOST}\t${a.hasVm}\t${a.vmType ?? 'undefined'}\t${free}\t${node.startdStart}\n`;
 }
 
 /** The systemctl show argv gatherFacts and the services step run. */

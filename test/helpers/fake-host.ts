@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExecOptions, ExecResult, FileInfo, Host, LockHandle } from '../../src/host/host.ts';
 import { VmpError } from '../../src/errors/vmp-error.ts';
-import { EXCLUDED_NAME, splitList } from '../../src/condor/config-order.ts';
 
 export interface ExecReply { exitCode?: number; stdout?: string; stderr?: string; timedOut?: boolean }
 
@@ -79,7 +78,7 @@ export class FakeHost implements Host {
   /** A regular file (its parent directories are created too, and stay when it is removed). */
   file(path: string, content: string, info: Partial<FileInfo> = {}): this {
     this.dir(posix.dirname(norm(path)));
-    this.entries.set(norm(path), { content, info: { kind: 'file', mode: 0o644, uid: 0, gid: 0, size: Buffer.byteLength(content), ...info } });
+    this.entries.set(this.place(path), { content, info: { kind: 'file', mode: 0o644, uid: 0, gid: 0, size: Buffer.byteLength(content), ...info } });
     return this;
   }
 
@@ -91,19 +90,25 @@ export class FakeHost implements Host {
   /** A device or other special file, e.g. /dev/kvm (lstat kind 'other'). */
   device(path: string, info: Partial<FileInfo> = {}): this {
     this.dir(posix.dirname(norm(path)));
-    this.entries.set(norm(path), { info: { kind: 'other', mode: 0o660, uid: 0, gid: 993, size: 0, ...info } });
+    this.entries.set(this.place(path), { info: { kind: 'other', mode: 0o660, uid: 0, gid: 993, size: 0, ...info } });
     return this;
   }
 
   symlink(path: string, target: string): this {
     this.dir(posix.dirname(norm(path)));
-    this.entries.set(norm(path), { target, info: { kind: 'symlink', mode: 0o777, uid: 0, gid: 0, size: target.length } });
+    this.entries.set(this.place(path), { target, info: { kind: 'symlink', mode: 0o777, uid: 0, gid: 0, size: target.length } });
     return this;
   }
 
   dir(path: string): this {
-    for (let p = norm(path); ; p = posix.dirname(p)) { this.dirs.add(p); if (p === '/') break; }
+    for (let p = this.resolve(path); ; p = posix.dirname(p)) { this.dirs.add(p); if (p === '/') break; }
     return this;
+  }
+
+  /** Where a new entry at `path` lands: its directory resolved through symlinks. */
+  private place(path: string): string {
+    const p = norm(path);
+    return p === '/' ? p : posix.join(this.resolve(posix.dirname(p)), posix.basename(p));
   }
 
   /** Paths known not to exist, with everything under them: they read as undefined under strictReads. */
@@ -133,13 +138,15 @@ export class FakeHost implements Host {
 
   // ---- inspecting ----
 
-  content(path: string): string | undefined { return this.entries.get(norm(path))?.content; }
-  exists(path: string): boolean { return this.entries.has(norm(path)) || this.dirs.has(norm(path)); }
-  info(path: string): FileInfo | undefined { return this.entries.get(norm(path))?.info; }
+  content(path: string): string | undefined { return this.entries.get(this.resolve(path))?.content; }
+  exists(path: string): boolean { const p = this.resolve(path); return this.entries.has(p) || this.isDir(p); }
+  info(path: string): FileInfo | undefined { return this.entries.get(this.resolve(path, false))?.info; }
+  /** Deletes a file or link without logging it (for simulated commands such as mv and rm). */
+  unlink(path: string): this { this.entries.delete(this.resolve(path, false)); return this; }
 
   /** Names of the regular files directly in `dir` (for simulators; not logged, never strict). */
   filesIn(dir: string): string[] {
-    const prefix = `${norm(dir)}/`;
+    const prefix = `${this.resolve(dir)}/`;
     const out: string[] = [];
     for (const [p, e] of this.entries) {
       if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && e.info.kind === 'file') out.push(p.slice(prefix.length));
@@ -178,33 +185,25 @@ export class FakeHost implements Host {
     const e = this.lookup(path, 'readFile');
     if (!e) return undefined;
     if (e === 'dir') throw Object.assign(new Error(`FakeHost: readFile ${path}: is a directory`), { code: 'EISDIR' });
-    if (e.target !== undefined) return this.readFile(resolveLink(path, e.target));
     if (e.content === undefined) throw new Error(`FakeHost: readFile ${path}: the test gave it no content (kind ${e.info.kind})`);
     return e.content;
   }
 
   async fileInfo(path: string): Promise<FileInfo | undefined> {
-    const e = this.lookup(path, 'fileInfo');
+    const e = this.lookup(path, 'fileInfo', false);
     if (!e) return undefined;
     if (e === 'dir') return { kind: 'dir', mode: 0o755, uid: 0, gid: 0, size: 4096 };
     return { ...e.info };
   }
 
   async realpath(path: string): Promise<string | undefined> {
-    let p = norm(path);
-    for (let hops = 0; hops < 40; hops++) {
-      const e = this.lookup(p, 'realpath');
-      if (!e) return undefined;
-      if (e === 'dir' || e.target === undefined) return p;
-      p = resolveLink(p, e.target);
-    }
-    throw Object.assign(new Error(`FakeHost: realpath ${path}: too many levels of symbolic links`), { code: 'ELOOP' });
+    return this.lookup(path, 'realpath') ? this.resolve(path) : undefined;
   }
 
   async listDir(path: string): Promise<string[] | undefined> {
     const e = this.lookup(path, 'listDir');
     if (e !== 'dir') return undefined;
-    const dir = norm(path);
+    const dir = this.resolve(path);
     const prefix = dir === '/' ? '/' : `${dir}/`;
     const names = new Set<string>();
     for (const p of [...this.entries.keys(), ...this.dirs]) {
@@ -215,7 +214,7 @@ export class FakeHost implements Host {
 
   async mkdirp(path: string, mode?: number): Promise<void> {
     this.log.push({ op: 'mkdirp', seq: this.seq++, path: norm(path), ...(mode !== undefined ? { mode } : {}) });
-    for (let p = norm(path); ; p = posix.dirname(p)) {
+    for (let p = this.resolve(path); ; p = posix.dirname(p)) {
       const e = this.entries.get(p);
       if (e) throw Object.assign(new Error(`FakeHost: mkdirp ${path}: ${p} exists and is not a directory`), { code: 'EEXIST' });
       this.dirs.add(p);
@@ -224,19 +223,20 @@ export class FakeHost implements Host {
   }
 
   async writeFileAtomic(path: string, content: string, opts: { mode?: number } = {}): Promise<void> {
-    const p = norm(path);
+    // rename(2) replaces a link at the last component itself; directories on the way are followed.
+    const p = this.resolve(path, false);
     if (!this.isDir(posix.dirname(p))) throw enoent('writeFileAtomic: no directory for', path);
     if (this.isDir(p)) throw Object.assign(new Error(`FakeHost: writeFileAtomic ${path}: is a directory`), { code: 'EISDIR' });
     const prev = this.entries.get(p)?.info;
     const mode = opts.mode ?? prev?.mode ?? 0o644;
-    this.log.push({ op: 'write', seq: this.seq++, path: p, content, mode });
+    this.log.push({ op: 'write', seq: this.seq++, path: norm(path), content, mode });
     this.entries.set(p, { content, info: { kind: 'file', mode, uid: prev?.uid ?? 0, gid: prev?.gid ?? 0, size: Buffer.byteLength(content) } });
   }
 
   async remove(path: string): Promise<void> {
-    const p = norm(path);
+    const p = this.resolve(path, false);
     const existed = this.entries.has(p);
-    this.log.push({ op: 'remove', seq: this.seq++, path: p, existed });
+    this.log.push({ op: 'remove', seq: this.seq++, path: norm(path), existed });
     if (!existed && this.isDir(p)) throw Object.assign(new Error(`FakeHost: remove ${path}: is a directory`), { code: 'ERR_FS_EISDIR' });
     this.entries.delete(p);
   }
@@ -274,12 +274,30 @@ export class FakeHost implements Host {
     return false;
   }
 
-  private lookup(path: string, what: string): Entry | 'dir' | undefined {
-    const p = norm(path);
+  /** The path with every symlink on the way resolved like the kernel does; `followLast: false` is lstat. */
+  resolve(path: string, followLast = true, depth = 0): string {
+    const parts = norm(path).split('/').filter(Boolean);
+    let cur = '/';
+    for (let i = 0; i < parts.length; i++) {
+      const next = cur === '/' ? `/${parts[i]}` : `${cur}/${parts[i]}`;
+      const target = this.entries.get(next)?.target;
+      if (target !== undefined && (followLast || i < parts.length - 1)) {
+        if (depth > 40) throw Object.assign(new Error(`FakeHost: ${path}: too many levels of symbolic links`), { code: 'ELOOP' });
+        cur = this.resolve(resolveLink(next, target), true, depth + 1);
+      } else {
+        cur = next;
+      }
+    }
+    return cur;
+  }
+
+  private lookup(path: string, what: string, followLast = true): Entry | 'dir' | undefined {
+    const p = this.resolve(path, followLast);
     const e = this.entries.get(p);
     if (e) return e;
     if (this.isDir(p)) return 'dir';
-    if (this.strictReads && !this.absentPaths.some((a) => p === a || p.startsWith(a === '/' ? a : `${a}/`))) {
+    const declared = (q: string) => this.absentPaths.some((a) => q === a || q.startsWith(a === '/' ? a : `${a}/`));
+    if (this.strictReads && !declared(p) && !declared(norm(path))) {
       throw new Error(`FakeHost: ${what} of ${path}, which the test did not provide (strictReads; declare it with absent() if it should be missing)`);
     }
     return undefined;
@@ -314,6 +332,14 @@ export function output(name: string): string {
 }
 
 // ---- a small condor_config_val ----
+// Its own model of HTCondor's config reader (not vm-provision's): main config, then each LOCAL_CONFIG_DIR (names
+// in strcmp order, skipping LOCAL_CONFIG_DIR_EXCLUDE_REGEXP's default), then LOCAL_CONFIG_FILE; `include` lines
+// read their file in place; `NAME @=TAG … @TAG` blocks; a self-reference `$(NAME)` takes the earlier value;
+// `SUBSYS.NAME` wins for that subsystem; `_CONDOR_NAME` in the environment wins over every file.
+
+/** HTCondor's default LOCAL_CONFIG_DIR_EXCLUDE_REGEXP (param_info.in). */
+const CONDOR_EXCLUDE = /^((\..*)|(.*\.pl)|(.*\.py)|(.*\.sh)|(.*~)|(#.*)|(.*\.rpmsave)|(.*\.rpmnew)|(.*\.dpkg-old)|(.*\.dpkg-dist)|(.*\.cfsaved))$/;
+const listOf = (v: string) => v.split(/[\s,]+/).filter(Boolean);
 
 /** Built-in defaults (raw, as condor_config_val prints them) the simulator knows; '' = defined as empty. */
 export const CONDOR_DEFAULTS: Record<string, string> = {
@@ -333,89 +359,142 @@ export interface CondorConfigSim {
   /** The main config (CONDOR_CONFIG); default /etc/condor/condor_config. */
   mainConfig?: string;
   defaults?: Record<string, string>;
+  /** The running startd's view, for `condor_config_val -startd`; an ExecReply = the daemon cannot be asked. */
+  startd?: (host: FakeHost) => CondorConfigView | ExecReply;
 }
 
-export interface Def { raw: string; file: string; line?: number }
+/** `name` is the name as written (e.g. startd.VM_MEMORY). */
+export interface Def { raw: string; file: string; line?: number; name?: string }
 
-/**
- * An exec handler that answers `condor_config_val -v NAME...` from the fake's files the way HTCondor 23 does:
- * main config, then each LOCAL_CONFIG_DIR (files in lexical order, skipping excluded names), then
- * LOCAL_CONFIG_FILE; the last definition wins; a value equal to the built-in default is reported as <Default>;
- * FULL_HOSTNAME is <Detected>; an undefined name prints only its "# at"/"# raw" lines, "Not defined" on stderr
- * and exit 1. The env CONDOR_CONFIG replaces the main config and nothing else is read (unless it says so).
- */
 export interface CondorConfigView {
-  /** The winning definition of a name: a file and line, or <Default> / <Detected>. */
-  lookup(name: string): Def | undefined;
+  /** Every file read, in read order (what `condor_config_val -config` lists). */
+  sources: string[];
+  /** The winning definition of a name: a file and line, <Environment>, or <Default> / <Detected>. */
+  lookup(name: string, subsys?: string): Def | undefined;
   /** $(NAME) expanded, recursively. */
-  expand(raw: string): string;
+  expand(raw: string, subsys?: string): string;
   /** The expanded value, or undefined when not defined (or defined empty by default). */
-  value(name: string): string | undefined;
+  value(name: string, subsys?: string): string | undefined;
 }
 
 /** Reads the fake's HTCondor config as HTCondor would; undefined when the main config is missing. */
-export function readCondorConfig(host: FakeHost, main: string, sim: CondorConfigSim = {}): CondorConfigView | undefined {
+export function readCondorConfig(host: FakeHost, main: string, sim: CondorConfigSim = {}, env: Record<string, string> = {}): CondorConfigView | undefined {
   const defaults = { ...CONDOR_DEFAULTS, ...sim.defaults };
   const defs = new Map<string, Def>();
-  const readInto = (file: string) => {
+  const sources: string[] = [];
+  const lookup = (n: string, subsys?: string): Def | undefined => {
+    const N = n.toUpperCase();
+    const d = (subsys && defs.get(`${subsys.toUpperCase()}.${N}`)) || defs.get(N);
+    if (d) return d;
+    if (N === 'FULL_HOSTNAME') return { raw: host.name, file: '<Detected>' };
+    const dv = defaults[N];
+    return dv === undefined ? undefined : { raw: dv, file: '<Default>' };
+  };
+  const expand = (raw: string, subsys?: string, depth = 0): string =>
+    depth > 20 ? raw : raw.replace(/\$\((\w+)\)/g, (_, n: string) => { const d = lookup(n, subsys); return d ? expand(d.raw, subsys, depth + 1) : ''; });
+  const set = (name: string, raw: string, file: string, line?: number) => {
+    const key = name.toUpperCase();
+    const self = new RegExp(`\\$\\(${key.replace(/^.*\./, '').replace(/[.]/g, '\\.')}\\)`, 'gi');
+    const prev = defs.get(key)?.raw ?? defaults[key] ?? '';
+    defs.set(key, { raw: raw.replace(self, prev).trim(), file, line, name });
+  };
+  const readInto = (file: string, depth = 0): boolean => {
     const text = host.content(file);
-    if (text === undefined) return false;
-    text.split('\n').forEach((l, i) => {
-      const m = /^\s*([A-Za-z0-9_.]+)\s*=\s*(.*?)\s*$/.exec(l);
-      if (m) defs.set(m[1]!.toUpperCase(), { raw: m[2]!, file, line: i + 1 });
-    });
+    if (text === undefined || depth > 10) return false;
+    sources.push(file);
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (/^\s*(#|$)/.test(l)) continue;
+      let m = /^\s*include\s*(?:ifexist\s*)?:\s*(\S.*?)\s*$/i.exec(l);
+      if (m) { readInto(expand(m[1]!), depth + 1); continue; }
+      m = /^\s*([A-Za-z0-9_.]+)\s*@=\s*(\w*)\s*$/.exec(l);
+      if (m) {
+        const body: string[] = [];
+        const start = i;
+        while (++i < lines.length && lines[i]!.trim() !== `@${m[2]}`) body.push(lines[i]!);
+        set(m[1]!, body.join('\n'), file, start + 1);
+        continue;
+      }
+      m = /^\s*([A-Za-z0-9_.]+)\s*=\s*(.*?)\s*$/.exec(l);
+      if (m) set(m[1]!, m[2]!, file, i + 1);
+    }
     return true;
   };
   if (!readInto(main)) return undefined;
-  const lookup = (n: string): Def | undefined => {
-    const d = defs.get(n.toUpperCase());
-    if (d) return d;
-    if (n.toUpperCase() === 'FULL_HOSTNAME') return { raw: host.name, file: '<Detected>' };
-    const dv = defaults[n.toUpperCase()];
-    return dv === undefined ? undefined : { raw: dv, file: '<Default>' };
-  };
-  const expand = (raw: string, depth = 0): string =>
-    depth > 20 ? raw : raw.replace(/\$\((\w+)\)/g, (_, n: string) => { const d = lookup(n); return d ? expand(d.raw, depth + 1) : ''; });
-  for (const dir of splitList(expand(lookup('LOCAL_CONFIG_DIR')?.raw ?? ''))) {
-    for (const f of host.filesIn(dir)) if (!EXCLUDED_NAME.test(f)) readInto(`${dir.replace(/\/+$/, '')}/${f}`);
+  for (const dir of listOf(expand(lookup('LOCAL_CONFIG_DIR')?.raw ?? ''))) {
+    for (const f of host.filesIn(dir).sort()) if (!CONDOR_EXCLUDE.test(f)) readInto(`${dir.replace(/\/+$/, '')}/${f}`);
   }
-  for (const f of splitList(expand(lookup('LOCAL_CONFIG_FILE')?.raw ?? ''))) readInto(f);
+  for (const f of listOf(expand(lookup('LOCAL_CONFIG_FILE')?.raw ?? ''))) readInto(f);
+  for (const [k, v] of Object.entries(env)) {
+    const m = /^_condor_(.+)$/i.exec(k);
+    if (m) set(m[1]!, v, '<Environment>');
+  }
   return {
+    sources,
     lookup,
-    expand: (raw) => expand(raw),
-    value: (n) => { const d = lookup(n); const v = d ? expand(d.raw) : ''; return d && !(d.file === '<Default>' && v === '') ? v : undefined; },
+    expand: (raw, subsys) => expand(raw, subsys),
+    value: (n, subsys) => { const d = lookup(n, subsys); const v = d ? expand(d.raw, subsys) : ''; return d && !(d.file === '<Default>' && v === '') ? v : undefined; },
   };
 }
 
+/** `condor_config_val -v` output for names, from one view (HTCondor 23's format). */
+function verboseOutput(cfg: CondorConfigView, names: string[], defaults: Record<string, string>, subsys?: string): ExecReply {
+  let stdout = '';
+  let stderr = '';
+  for (const name of names) {
+    const d = cfg.lookup(name, subsys);
+    const dflt = defaults[name.toUpperCase()];
+    const value = cfg.value(name, subsys);
+    if (!d || value === undefined) {
+      stdout += ` # at: <Default>\n # raw: ${name} = ${dflt ?? ''}\n\n`;
+      stderr += `Not defined: ${name}\n`;
+      continue;
+    }
+    const used = d.name && d.name.includes('.') ? d.name : name;
+    // HTCondor names <Default> when a file sets a knob to its built-in default.
+    const at = d.file.startsWith('<') ? d.file : dflt !== undefined && d.raw === dflt ? '<Default>' : `${d.file}, line ${d.line}`;
+    stdout += `${used} = ${value}\n # at: ${at}\n # raw: ${used} = ${d.raw}\n\n`;
+  }
+  return { exitCode: stderr ? 1 : 0, stdout, stderr };
+}
+
 /**
- * An exec handler that answers `condor_config_val -v NAME...` from the fake's files the way HTCondor 23 does:
- * main config, then each LOCAL_CONFIG_DIR (files in lexical order, skipping excluded names), then
- * LOCAL_CONFIG_FILE; the last definition wins; a value equal to the built-in default is reported as <Default>;
- * FULL_HOSTNAME is <Detected>; an undefined name prints only its "# at"/"# raw" lines, "Not defined" on stderr
- * and exit 1. The env CONDOR_CONFIG replaces the main config.
+ * An exec handler for `condor_config_val [-subsystem S] [-startd] -v NAME...` and `condor_config_val -config`,
+ * answered from the fake's files by readCondorConfig: a value equal to the built-in default is reported as
+ * <Default>; FULL_HOSTNAME is <Detected>; an undefined name prints only its "# at"/"# raw" lines, "Not defined"
+ * on stderr and exit 1. The env CONDOR_CONFIG replaces the main config; `-startd` asks sim.startd.
  */
 export function condorConfigVal(sim: CondorConfigSim = {}): ExecHandler {
   const defaults = { ...CONDOR_DEFAULTS, ...sim.defaults };
   return (call, host) => {
-    if (call.args[0] !== '-v') throw new Error(`condorConfigVal: only -v is simulated, got ${call.argv.join(' ')}`);
+    const args = [...call.args];
+    let subsys: string | undefined;
+    let daemon = false;
+    let verbose = false;
+    let sourcesOnly = false;
+    while (args[0]?.startsWith('-')) {
+      const a = args.shift()!;
+      if (a === '-v' || a === '-verbose') verbose = true;
+      else if (a === '-subsystem') subsys = args.shift();
+      else if (a === '-startd') daemon = true;
+      else if (a === '-config') sourcesOnly = true;
+      else throw new Error(`condorConfigVal: option ${a} is not simulated (${call.argv.join(' ')})`);
+    }
+    if (daemon) {
+      if (!sim.startd) throw new Error('condorConfigVal: -startd needs sim.startd');
+      const view = sim.startd(host);
+      if (!('lookup' in view)) return view;
+      return verboseOutput(view, args, defaults, 'STARTD');
+    }
     const main = call.opts.env?.CONDOR_CONFIG ?? sim.mainConfig ?? '/etc/condor/condor_config';
     const cfg = readCondorConfig(host, main, sim);
     if (!cfg) return { exitCode: 1, stderr: `ERROR: Can't read config source ${main}\n` };
-    let stdout = '';
-    let stderr = '';
-    for (const name of call.args.slice(1)) {
-      const d = cfg.lookup(name);
-      const dflt = defaults[name.toUpperCase()];
-      const value = cfg.value(name);
-      if (!d || value === undefined) {
-        stdout += ` # at: <Default>\n # raw: ${name} = ${dflt ?? ''}\n\n`;
-        stderr += `Not defined: ${name}\n`;
-        continue;
-      }
-      // HTCondor names <Default> when a file sets a knob to its built-in default.
-      const at = d.file.startsWith('<') ? d.file : dflt !== undefined && d.raw === dflt ? '<Default>' : `${d.file}, line ${d.line}`;
-      stdout += `${name} = ${value}\n # at: ${at}\n # raw: ${name} = ${d.raw}\n\n`;
+    if (sourcesOnly) {
+      const [first, ...rest] = cfg.sources;
+      return { stdout: [first, ...rest].map((f) => `\t${f}\n`).join(''), stderr: `Configuration source:\n${rest.length ? 'Local configuration sources:\n\n' : ''}` };
     }
-    return { exitCode: stderr ? 1 : 0, stdout, stderr };
+    if (!verbose) throw new Error(`condorConfigVal: only -v is simulated, got ${call.argv.join(' ')}`);
+    return verboseOutput(cfg, args, defaults, subsys);
   };
 }

@@ -148,7 +148,7 @@ describe('fakeNode', () => {
       'id -u',
       'ps -e -o pid= -o ruser= -o comm=',
       'systemctl show -p Id,LoadState,ActiveState,UnitFileState libvirtd.service libvirtd.socket virtqemud.service virtqemud.socket virtxend.service virtxend.socket',
-      `condor_config_val -v LOCAL_CONFIG_DIR LOCAL_CONFIG_FILE SBIN LOG FULL_HOSTNAME VM_GAHP_LOG CONDOR_VERSION ${WRITABLE_KNOBS.join(' ')}`,
+      `condor_config_val -subsystem startd -v LOCAL_CONFIG_DIR LOCAL_CONFIG_FILE SBIN LOG FULL_HOSTNAME VM_GAHP_LOG CONDOR_VERSION ${WRITABLE_KNOBS.join(' ')}`,
       // The simulator does not define the CONDOR_VERSION macro: condor_version is the fallback.
       'condor_version',
     ]);

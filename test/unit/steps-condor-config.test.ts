@@ -32,7 +32,11 @@ describe('condor-config step', () => {
     expect(ctx.state.configBefore).toBeUndefined();
     expect(host.mutations()).toEqual([]);
     expect(host.exists(DROP_IN)).toBe(false);
-    expect(host.commandLines()).toEqual(['condor_config_val -v VM_TYPE VM_GAHP_SERVER VM_GAHP_LOG VM_MEMORY VM_MAX_NUMBER VM_NETWORKING']);
+    // where each knob comes from as the startd reads its config, and what the running startd took (its environment)
+    expect(host.commandLines()).toEqual([
+      'condor_config_val -subsystem startd -v VM_TYPE VM_GAHP_SERVER VM_GAHP_LOG VM_MEMORY VM_MAX_NUMBER VM_NETWORKING',
+      'condor_config_val -startd -v VM_TYPE VM_MEMORY VM_GAHP_SERVER VM_GAHP_LOG VM_MAX_NUMBER VM_NETWORKING',
+    ]);
   });
 
   it('file already as rendered: ok, no write, no restart owed', async () => {
@@ -89,7 +93,7 @@ describe('condor-config step', () => {
 
     // the staged file was read on its own (CONDOR_CONFIG), then the real config after the write
     const ccv = host.callsOf('condor_config_val');
-    expect(ccv.map((c) => c.opts.env)).toEqual([undefined, { CONDOR_CONFIG: STAGED }, undefined]);
+    expect(ccv.map((c) => c.opts.env)).toEqual([undefined, undefined, { CONDOR_CONFIG: STAGED }, undefined]);
     expect(host.indexOf((o) => o.op === 'exec' && o.env?.CONDOR_CONFIG === STAGED)).toBeLessThan(fileAt);
 
     expect(host.exists(STAGED)).toBe(false);

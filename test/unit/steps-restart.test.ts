@@ -11,7 +11,12 @@ const RESTART = ['condor_restart', '-startd'];
 const vmAd = `slot1@${HOST}\ttrue\tkvm\t1024\t1795468548\n`;
 const noVmAd = output('condor_status-af-novm.stdout').replace('vmp-cliypoe-1', HOST);
 
-const node = () => new FakeHost().dir('/var/lib').on(RESTART, { stdout: 'Sent "Restart" command for "startd" to master\n' });
+const ASK = ['condor_config_val', '-startd', '-v', 'VM_TYPE', 'VM_MEMORY'];
+/** What `condor_config_val -startd -v VM_TYPE VM_MEMORY` prints for a startd configured with these values. */
+const running = (type: string, memory: number) => ({ stdout: `VM_TYPE = ${type}\n # at: /etc/condor/config.d/50-vm-universe.config, line 5\n # raw: VM_TYPE = ${type}\n\nVM_MEMORY = ${memory}\n # at: /etc/condor/config.d/50-vm-universe.config, line 8\n # raw: VM_MEMORY = ${memory}\n\n` });
+const node = (startd: { stdout?: string; exitCode?: number; stderr?: string } = running('kvm', 1024)) => new FakeHost().dir('/var/lib')
+  .on(RESTART, { stdout: 'Sent "Restart" command for "startd" to master\n' })
+  .on(ASK, startd);
 
 describe('restart step', () => {
   it('config changed: journal first, then condor_restart -startd; restartedAt is the node clock before it', async () => {
@@ -33,21 +38,21 @@ describe('restart step', () => {
     const ctx = makeContext({ host });
     const r = await restart.run(ctx);
     expect(r.status).toBe('ok');
-    expect(host.commandLines()).toEqual([STATUS.join(' ')]);
+    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' ')]);
     expect(host.calls[0]!.argv).toEqual(STATUS);
     expect(ctx.state.slots).toEqual([{ name: `slot1@${HOST}`, hasVm: true, vmType: 'kvm', vmMemory: 1024, daemonStartTime: 1795468548 }]);
     expect(ctx.state.restartedAt).toBeUndefined();
     expect(host.mutations()).toEqual([]);
   });
 
-  it('a restart left pending by a previous run is done even with no change', async () => {
-    const host = node();
+  it('a restart left pending by a previous run is done while the startd still runs the old config', async () => {
+    const host = node(running('kvm', 512)).on(STATUS, { stdout: vmAd });
     const pendingRestart = { reason: 'config changed', since: '2026-11-23T21:00:00.000Z' };
     const ctx = makeContext({ host, journal: { pendingRestart } });
     const r = await restart.run(ctx);
     expect(r.status).toBe('changed');
     expect(r.summary).toContain('a previous run left a restart pending (config changed, since 2026-11-23T21:00:00.000Z)');
-    expect(host.commandLines()).toEqual(['condor_restart -startd']);
+    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' '), 'condor_restart -startd']);
     // already owed: the journal is not rewritten
     expect(host.writes()).toEqual([]);
   });
@@ -56,8 +61,8 @@ describe('restart step', () => {
     const host = node().on(STATUS, { stdout: noVmAd });
     const r = await restart.run(makeContext({ host }));
     expect(r.status).toBe('changed');
-    expect(r.summary).toContain('HasVM=false, VM_Type=undefined, VM_Memory=undefined instead of kvm/1024');
-    expect(host.commandLines()).toEqual([STATUS.join(' '), 'condor_restart -startd']);
+    expect(r.summary).toContain('the startd advertises HasVM=false, VM_Type=undefined instead of kvm');
+    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' '), 'condor_restart -startd']);
   });
 
   it('--check: pending, nothing run or written', async () => {
@@ -72,7 +77,7 @@ describe('restart step', () => {
     const host = node().on(STATUS, { stdout: noVmAd });
     const r = await restart.run(makeContext({ host, check: true }));
     expect(r.status).toBe('pending');
-    expect(host.commandLines()).toEqual([STATUS.join(' ')]);
+    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' ')]);
   });
 
   it('slot ads not readable: ok with a warning, no restart', async () => {
@@ -107,7 +112,7 @@ describe('restart step', () => {
   // BUG (src/steps/restart.ts, condor.restart none branch): the owed restart's reason is re-recorded wrapped
   // in "a previous run left a restart pending (...)", so it nests one level deeper on every run.
   it('condor.restart none: the owed reason does not grow from run to run', async () => {
-    const host = node();
+    const host = node(running('kvm', 512)).on(STATUS, { stdout: vmAd });
     const profile = profileFrom(undefined, [['restart: startd', 'restart: none']]);
     const pendingRestart = { reason: 'config changed', since: '2026-11-23T21:00:00.000Z' };
     const ctx1 = makeContext({ host, profile, journal: { pendingRestart } });
@@ -116,5 +121,48 @@ describe('restart step', () => {
     const ctx2 = makeContext({ host, profile, journal: { pendingRestart: after1 } });
     await restart.run(ctx2);
     expect(ctx2.journal.data.pendingRestart).toEqual(pendingRestart);
+  });
+
+  // Issue 9 item 1: VM_Memory in the slot ad is the *free* VM memory; it was compared with condor.vm.memory.
+  it('a busy converged node (VM jobs hold 768 MiB, the ad says VM_Memory=256) is not restarted', async () => {
+    const host = node().on(STATUS, { stdout: `slot1@${HOST}\ttrue\tkvm\t256\t1795468548\n` });
+    const r = await restart.run(makeContext({ host }));
+    expect(r.status).toBe('ok');
+    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.mutations()).toEqual([]);
+  });
+
+  it('the running startd was configured with other values: restart, naming them', async () => {
+    const host = node(running('kvm', 1536)).on(STATUS, { stdout: vmAd });
+    const r = await restart.run(makeContext({ host }));
+    expect(r.status).toBe('changed');
+    expect(r.summary).toContain('the running startd was configured with VM_MEMORY=1536 (the config says 1024)');
+  });
+
+  it('the startd cannot be asked: HasVM and VM_Type decide, free memory never does', async () => {
+    const host = node({ exitCode: 1, stderr: "Can't find address for startd 'default' in local pool\n" })
+      .on(STATUS, { stdout: `slot1@${HOST}\ttrue\tkvm\t0\t1795468548\n` });
+    const r = await restart.run(makeContext({ host }));
+    expect(r.status).toBe('ok');
+    expect(r.warnings?.join(' ')).toContain('could not ask the startd');
+    expect(host.callsOf('condor_restart')).toEqual([]);
+  });
+
+  // Issue 9 item 3: after the admin's own condor_restart, restart: none kept reporting the restart as pending.
+  it('condor.restart none: a startd started after the restart was owed has taken the config; the owed restart is cleared', async () => {
+    const since = '2026-11-23T21:00:00.000Z';
+    const startedAfter = Date.parse(since) / 1000 + 60;
+    const host = node({ exitCode: 1, stderr: 'SECMAN:2010:Received "DENIED" from server\n' })
+      .on(STATUS, { stdout: `slot1@${HOST}\ttrue\tkvm\t1024\t${startedAfter}\n` });
+    const profile = profileFrom(undefined, [['restart: startd', 'restart: none']]);
+    const ctx = makeContext({ host, profile, journal: { pendingRestart: { reason: 'config changed', since } } });
+    const r = await restart.run(ctx);
+    expect(r.status).toBe('ok');
+    expect(r.summary).toContain('after the restart was owed');
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
+    // a startd older than the owed restart has not taken it
+    const host2 = node({ exitCode: 1, stderr: 'denied\n' }).on(STATUS, { stdout: `slot1@${HOST}\ttrue\tkvm\t1024\t${startedAfter - 120}\n` });
+    const r2 = await restart.run(makeContext({ host: host2, profile, journal: { pendingRestart: { reason: 'config changed', since } } }));
+    expect(r2.status).toBe('pending');
   });
 });

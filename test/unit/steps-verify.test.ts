@@ -15,6 +15,7 @@ const RESTART = ['condor_restart', '-startd'];
 const profile = profileFrom(undefined, [['timeout: 120', 'timeout: 10']]);
 const ad = (hasVm: boolean, start: number) => (hasVm ? `slot1@${HOST}\ttrue\tkvm\t1024\t${start}\n` : `slot1@${HOST}\tfalse\tundefined\tundefined\t${start}\n`);
 const pendingRestart = { reason: 'config changed', since: '2026-11-23T21:27:00.000Z' };
+const STARTD_MEMORY = ['condor_config_val', '-startd', '-v', 'VM_MEMORY'];
 
 async function failure(p: Promise<unknown>): Promise<VmpError> {
   const e = await p.then(() => undefined, (x: unknown) => x);
@@ -28,7 +29,8 @@ describe('verify step', () => {
   it('ignores the old startd\'s ad, accepts the fresh one with HasVM, and clears the owed restart', async () => {
     const restartedAt = 1795470000;
     const host = new FakeHost({ now: restartedAt }).dir('/var/lib')
-      .onCommand('condor_status', [{ stdout: ad(true, restartedAt - 600) }, { stdout: ad(true, restartedAt + 1) }]);
+      .onCommand('condor_status', [{ stdout: ad(true, restartedAt - 600) }, { stdout: ad(true, restartedAt + 1) }])
+      .on(STARTD_MEMORY, { stdout: 'VM_MEMORY = 1024\n # at: /etc/condor/config.d/50-vm-universe.config, line 8\n # raw: VM_MEMORY = 1024\n\n' });
     const ctx = makeContext({ host, profile, journal: { pendingRestart }, state: { restartReason: 'config changed', restartedAt } });
     const r = await verify.run(ctx);
     expect(r.status).toBe('ok');

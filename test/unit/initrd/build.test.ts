@@ -154,6 +154,8 @@ describe('buildInitrd', () => {
     const noBlk = fixture('lsinitrd-dracut-6.12.txt').split('\n').filter((l) => !l.includes('xen-blkfront')).join('\n');
     const h = dracutNode(noBlk);
     h.file(OUT, 'OLD IMAGE');
+    const old: InitrdManifest = { ...(await desiredManifestFields(h, DEB_KVER, 'dracut', [net])), imageSha256: sha('OLD IMAGE'), imageBytes: 9, builtAt: '2027-01-01T00:00:00.000Z', formatVersion: 1 };
+    h.file(manifestPath(OUT), JSON.stringify(old));
     const e = await rejection(buildInitrd(h, { output: OUT, kernelVersion: DEB_KVER, tool: 'dracut', toolPath: '/usr/bin/dracut', drivers: [net, blk] }));
     expect(e.message).toContain('without xen-blkfront');
     expect(e.context.command?.[0]).toBe('/usr/bin/dracut');
