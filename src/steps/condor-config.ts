@@ -134,7 +134,10 @@ export const condorConfig: Step = {
       await host.remove(staged);
       const b = bad[0]!;
       throw new VmpError('CONFIG_OVERRIDDEN', `after writing ${path}, ${b.name} comes from ${b.file ?? 'nowhere'}${b.line ? `, line ${b.line}` : ''}; the previous file was put back`, {
-        hint: `remove ${b.name} from ${b.file}`, context: { file: b.file, line: b.line },
+        hint: b.file && !b.file.startsWith('<')
+          ? `remove ${b.as ?? b.name} from ${b.file}`
+          : `HTCondor reads ${b.name} as its built-in value (raw: ${b.raw ?? 'none'}), not ours: find where it is set with condor_config_val -subsystem startd -v ${b.name}`,
+        context: b.file && !b.file.startsWith('<') ? { file: b.file, line: b.line } : {},
       });
     }
     await ctx.journal.update({ lastConfig: { path, backup, writtenAt: await nodeIsoNow(ctx), sha256: sha256(content), verified: false } });

@@ -153,4 +153,59 @@ describe('apply', () => {
     expect(report.failed).toBe(false);
     expect(host.content(DROP_IN)).toContain('VM_NETWORKING_BRIDGE_INTERFACE = br0\n');
   });
+
+  // Issue 9 item 1: the slot ad's VM_Memory is the free VM memory; a busy node was restarted by the second run.
+  it('a second apply on a busy converged node (VM jobs running, free VM_Memory below the profile) changes nothing', async () => {
+    const { host, node } = fakeNode();
+    const file = profileFile();
+    await apply({ host, profileFile: file, check: false });
+    node.vmJobsMemory = 768;
+    expect((await host.exec('condor_status', ['-af:t'])).stdout).toContain('\tkvm\t256\t');
+    host.clearLog();
+    const second = await apply({ host, profileFile: file, check: false });
+    expect(statuses(second)).toEqual({ preflight: 'ok', packages: 'ok', services: 'ok', 'condor-config': 'ok', restart: 'ok', verify: 'ok' });
+    expectNothingChanged(host);
+    expect(node.restarts).toBe(1);
+  });
+
+  // Issue 9 item 3: restart: none never converged after the admin's own condor_restart.
+  it('restart: none converges once the admin restarts the startd by hand', async () => {
+    const { host, node } = fakeNode();
+    const file = profileFile([['restart: startd', 'restart: none']]);
+    const first = await apply({ host, profileFile: file, check: false });
+    expect(statuses(first)).toMatchObject({ 'condor-config': 'changed', restart: 'pending' });
+    const again = await apply({ host, profileFile: file, check: false });
+    expect(statuses(again)).toMatchObject({ restart: 'pending' });
+    host.advance(60);
+    await host.exec('condor_restart', ['-startd']);
+    expect(node.restarts).toBe(1);
+    host.clearLog();
+    const third = await apply({ host, profileFile: file, check: false });
+    expect(statuses(third)).toMatchObject({ 'condor-config': 'ok', restart: 'ok', verify: 'ok' });
+    expect(JSON.parse(host.content(`${STATE_DIR}/journal.json`)!).pendingRestart).toBeUndefined();
+    expect(ran(host, 'condor_restart')).toBe(false);
+  });
+
+  // Issue 9 item 2: refused in preflight, before packages are installed.
+  it('configFile naming a file vm-provision did not write: refused in preflight, nothing installed or written', async () => {
+    const { host, node } = fakeNode({ installed: [], files: { [DROP_IN]: 'CONDOR_HOST = cm.example.org\n' } });
+    const report = await apply({ host, profileFile: profileFile(), check: false });
+    expect(statuses(report)).toMatchObject({ preflight: 'failed', packages: 'skipped' });
+    expect(report.error?.message).toContain(`refusing to replace ${DROP_IN}`);
+    expect(node.installed).toEqual(new Set(['condor']));
+    expect(host.writes()).toEqual([]);
+  });
+
+  // Issue 9 item 6, end to end: a minor upgrade changes only the header.
+  it('after an HTCondor minor upgrade the config is not rewritten and the startd not restarted', async () => {
+    const { host, node } = fakeNode();
+    const file = profileFile();
+    await apply({ host, profileFile: file, check: false });
+    host.file(DROP_IN, host.content(DROP_IN)!.replace('HTCondor 23.9.6', 'HTCondor 23.9.5'));
+    host.clearLog();
+    const r = await apply({ host, profileFile: file, check: false });
+    expect(statuses(r)).toMatchObject({ 'condor-config': 'ok', restart: 'ok' });
+    expectNothingChanged(host);
+    expect(node.restarts).toBe(1);
+  });
 });

@@ -5,7 +5,11 @@ import { renderConfig } from '../../src/condor/render.ts';
 import { JOURNAL_FILE } from '../../src/engine/journal.ts';
 import { isVmpError, type VmpError } from '../../src/errors/vmp-error.ts';
 import type { Profile } from '../../src/profile/index.ts';
-import { DROP_IN, exampleText, factsFixture, fakeNode, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
+import { CONFIG_DIRS, DROP_IN, MAIN_CONFIG, exampleText, factsFixture, fakeNode, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
+import { condorConfigVal } from '../helpers/fake-host.ts';
+import { sha256 } from '../../src/steps/config-ownership.ts';
+import { laterDefinitions } from '../../src/condor/find-definitions.ts';
+import { notFromOurFile, withoutComposing } from '../../src/condor/override-check.ts';
 
 const BACKUPS = '/var/lib/vm-provision/backups';
 const STAGED = '/var/lib/vm-provision/staged/50-vm-universe.config';
@@ -156,11 +160,95 @@ describe('condor-config step', () => {
     expect(host.writes()).toEqual([]);
   });
 
-  // Was a bug: the after-write check named the pseudo-source "<Default>" and left a restart owed.
+  // Was a bug: the after-write check named the pseudo-source "<Default>" and left a restart owed. The file must be
+  // written for this to be tested: the pre-write checks pass, then condor_config_val after the write names <Default>
+  // (here: a value equal to the default written by us but reported with other raw text).
   it('after putting the file back, the error does not tell the admin to edit "<Default>" and no restart stays owed', async () => {
-    const { host } = fakeNode({ files: { '/etc/condor/config.d/99-site.config': 'VM_NETWORKING = false\n' } });
-    const e = await failure(condorConfig.run(makeContext({ host, profile: profileFrom(exampleText('kvm-node-bridge.yaml')) })));
+    const { host } = fakeNode({ files: { [DROP_IN]: OLD } });
+    const real = condorConfigVal({ mainConfig: MAIN_CONFIG, startd: () => ({ exitCode: 1, stderr: "Can't find address for startd 'default' in local pool\n" }) });
+    // After our write, HTCondor reports VM_GAHP_LOG from <Default> with another raw value.
+    host.onCommand('condor_config_val', (c, h) => {
+      const r = real(c, h) as { stdout?: string };
+      if (c.args[0] === '-subsystem' && h.content(DROP_IN) === rendered()) {
+        return { ...r, stdout: r.stdout!.replace(/VM_GAHP_LOG = (.*)\n # at: .*\n # raw: .*\n/, 'VM_GAHP_LOG = $1\n # at: <Default>\n # raw: VM_GAHP_LOG = $(LOG)/OtherLog\n') };
+      }
+      return r;
+    });
+    const e = await failure(condorConfig.run(makeContext({ host })));
+    expect(e.code).toBe('CONFIG_OVERRIDDEN');
+    expect(host.writes().some((w) => w.path === DROP_IN && w.content === rendered())).toBe(true);
+    expect(host.content(DROP_IN)).toBe(OLD);
     expect(e.hint).not.toContain('<Default>');
     expect(JSON.parse(host.content(JOURNAL_FILE) ?? '{}').pendingRestart).toBeUndefined();
+  });
+
+  // Issue 9 item 6: the header embeds the HTCondor version and the profile name.
+  it('a header-only difference (HTCondor 23.9.6 -> 23.9.7, profile renamed) is no change: no write, no restart owed', async () => {
+    const older = rendered().replace('HTCondor 23.9.6', 'HTCondor 23.9.7').replace(/profile "[^"]+"/, 'profile "old-name"');
+    expect(older).not.toBe(rendered());
+    const { host } = fakeNode({ files: { [DROP_IN]: older } });
+    const ctx = makeContext({ host });
+    const r = await condorConfig.run(ctx);
+    expect(r.status).toBe('ok');
+    expect(r.summary).toContain('only comments differ');
+    expect(host.mutations()).toEqual([]);
+    expect(ctx.state.restartReason).toBeUndefined();
+  });
+
+  // Issue 9 item 2: a file vm-provision did not write is never replaced.
+  it('refuses to replace the admin\'s LOCAL_CONFIG_FILE (or any file it did not write), before any write', async () => {
+    const local = '/etc/condor/condor_config.local';
+    const { host } = fakeNode({ files: { [local]: 'CONDOR_HOST = cm.example.org\nSEC_DEFAULT_AUTHENTICATION = REQUIRED\n' } });
+    const profile = profileFrom(undefined, [['configFile: auto', `configFile: ${local}`]]);
+    const facts = factsFixture({ condor: { localConfigFiles: [local] } });
+    const e = await failure(condorConfig.run(makeContext({ host, profile, facts })));
+    expect(e.code).toBe('CONFIG');
+    expect(e.message).toContain(`refusing to replace ${local}: it is the node's LOCAL_CONFIG_FILE`);
+    expect(host.mutations()).toEqual([]);
+    const { host: h2 } = fakeNode({ files: { [DROP_IN]: '# the admin\'s own VM settings\nVM_TYPE = kvm\n' } });
+    const e2 = await failure(condorConfig.run(makeContext({ host: h2 })));
+    expect(e2.message).toContain('an existing file vm-provision did not write');
+    expect(h2.mutations()).toEqual([]);
+  });
+
+  it('a file vm-provision wrote is recognised by the journal\'s hash even without the header', async () => {
+    const text = 'VM_TYPE = kvm\nVM_MEMORY = 512\n';
+    const { host } = fakeNode({ files: { [DROP_IN]: text } });
+    const r = await condorConfig.run(makeContext({ host, journal: { lastConfig: { path: DROP_IN, writtenAt: 'x', sha256: sha256(text) } } }));
+    expect(r.status).toBe('changed');
+  });
+
+  // Issue 9 item 7.
+  it('a later STARTD_ATTRS = $(STARTD_ATTRS) X composes with ours: not an override', async () => {
+    const { host } = fakeNode({ files: { '/etc/condor/config.d/99-site.config': 'STARTD_ATTRS = $(STARTD_ATTRS) SiteAttr\n' } });
+    const knobs: Array<[string, string]> = [['STARTD_ATTRS', '$(STARTD_ATTRS) XenInitrd']];
+    const later = await laterDefinitions(host, { localConfigDirs: CONFIG_DIRS, localConfigFiles: [] }, DROP_IN, ['STARTD_ATTRS']);
+    expect(later).toHaveLength(1);
+    expect(withoutComposing(later, later)).toEqual([]);
+    // after the write, HTCondor's value keeps our entry: still ours
+    expect(notFromOurFile(DROP_IN, knobs, new Map([['STARTD_ATTRS', { name: 'STARTD_ATTRS', defined: true, value: 'XenInitrd SiteAttr', file: '/etc/condor/config.d/99-site.config', line: 1 }]]))).toEqual([]);
+    expect(withoutComposing([{ knob: 'STARTD_ATTRS', file: '/x', line: 1, value: 'Other' }], [])).toHaveLength(1);
+  });
+
+  it.each([
+    ['STARTD.VM_MEMORY', 'STARTD.VM_MEMORY = 4096\n'],
+    ['startd.VM_MEMORY', 'startd.VM_MEMORY = 4096\n'],
+    ['an @= block', 'VM_MEMORY @=end\n4096\n@end\n'],
+    ['an include line', 'include : /etc/condor/site/vm.conf\n'],
+  ])('a later %s is found before any write', async (_what, text) => {
+    const { host } = fakeNode({ files: { '/etc/condor/config.d/99-site.config': text, '/etc/condor/site/vm.conf': 'VM_MEMORY = 4096\n' } });
+    const e = await failure(condorConfig.run(makeContext({ host })));
+    expect(e.code).toBe('CONFIG_OVERRIDDEN');
+    expect(e.message).toMatch(/^VM_MEMORY is also set in \/etc\/condor\/(config\.d\/99-site\.config|site\/vm\.conf)/);
+    expect(host.writes()).toEqual([]);
+  });
+
+  it('_CONDOR_VM_MEMORY in condor_master\'s environment (the running startd took it from there) is refused', async () => {
+    const { host } = fakeNode({ masterEnv: { _CONDOR_VM_MEMORY: '4096' } });
+    const e = await failure(condorConfig.run(makeContext({ host })));
+    expect(e.code).toBe('CONFIG_OVERRIDDEN');
+    expect(e.message).toContain("VM_MEMORY is also set in condor_master's environment (_CONDOR_VM_MEMORY) (= 4096)");
+    expect(e.hint).toContain('remove _CONDOR_VM_MEMORY');
+    expect(host.writes()).toEqual([]);
   });
 });

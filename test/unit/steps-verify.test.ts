@@ -9,6 +9,7 @@ import { logLineTime } from '../../src/condor/gahp-reasons.ts';
 import { JOURNAL_FILE } from '../../src/engine/journal.ts';
 import { isVmpError, type VmpError } from '../../src/errors/vmp-error.ts';
 import { FakeHost, output } from '../helpers/fake-host.ts';
+import { sha256 } from '../../src/steps/config-ownership.ts';
 import { DROP_IN, HOST, UNITS, VMGAHP_LOG, factsFixture, fakeNode, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
 
 const RESTART = ['condor_restart', '-startd'];
@@ -110,17 +111,57 @@ describe('verify step', () => {
     expect(node.restarts).toBe(2);
   });
 
-  // BUG (src/steps/verify.ts, `let outcome = ...`): when the restart was not caused by a config write in this run
-  // (a restart left owed by a previous run, or a startd advertising something else), nothing is rolled back and
-  // the message says "the new config was kept (verify.onFailure: keep)" although the profile says rollback.
-  it('a failed verify after a restart owed from before does not claim onFailure is keep', async () => {
+  // Issue 9 item 4: run 1 wrote the config and its condor_restart failed; run 2 restarts for the owed restart and
+  // its verify fails. The journal's backup is what gets put back (it said "nothing to roll back").
+  it('rollback across runs: the previous file comes from the journal\'s backup; the file and the restarts show it', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const host = new FakeHost().dir('/var/lib')
+    const NEW = '# Written by vm-provision from host profile "kvm-node"\nVM_TYPE = kvm\nVM_MEMORY = 1024\n';
+    const OLD = '# Written by vm-provision from host profile "kvm-node"\nVM_TYPE = kvm\nVM_MEMORY = 512\n';
+    const BACKUP = '/var/lib/vm-provision/backups/50-vm-universe.config.2026-11-23T21-27-00-000Z';
+    const host = new FakeHost().dir('/var/lib').file(DROP_IN, NEW).file(BACKUP, OLD)
+      .on(RESTART, {})
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, host.clock + 1) }; });
-    const ctx = makeContext({ host, profile, state: { restartReason: 'a previous run left a restart pending (config changed)', restartedAt: host.clock } });
+    const lastConfig = { path: DROP_IN, backup: BACKUP, writtenAt: '2026-11-23T21:27:00.000Z', sha256: sha256(NEW), verified: false };
+    const ctx = makeContext({ host, profile, journal: { pendingRestart, lastConfig }, state: { restartReason: 'a previous run left a restart pending (config changed)', restartedAt: host.clock } });
     const e = await failure(verify.run(ctx));
-    expect(profile.verify.onFailure).toBe('rollback');
-    expect(e.message).not.toContain('verify.onFailure: keep');
+    expect(e.message).toContain(`the previous config was put back in ${DROP_IN}`);
+    expect(host.content(DROP_IN)).toBe(OLD);
+    expect(host.commandLines().filter((l) => l === 'condor_restart -startd')).toHaveLength(1);
+    expect(host.indexOf((o) => o.op === 'write' && o.path === DROP_IN)).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_restart'));
+    expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
+  });
+
+  it('no rollback of a config a startd was already verified with, nor of a file changed since it was written', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const NEW = 'VM_TYPE = kvm\nVM_MEMORY = 1024\n';
+    const mk = (lastConfig: object, content = NEW) => {
+      const host = new FakeHost().dir('/var/lib').file(DROP_IN, content).file('/b', 'old\n')
+        .on(RESTART, {})
+        .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, host.clock + 1) }; });
+      return { host, ctx: makeContext({ host, profile, journal: { lastConfig: { path: DROP_IN, backup: '/b', writtenAt: 'x', sha256: sha256(NEW), ...lastConfig } }, state: { restartReason: 'the startd advertises HasVM=false', restartedAt: host.clock } }) };
+    };
+    for (const { host, ctx } of [mk({ verified: true }), mk({ verified: false }, 'VM_TYPE = kvm\nVM_MEMORY = 2048\n')]) {
+      const e = await failure(verify.run(ctx));
+      expect(e.message).toContain('nothing to roll back');
+      expect(host.content(DROP_IN)).not.toBe('old\n');
+      expect(host.callsOf('condor_restart')).toEqual([]);
+    }
+  });
+
+  // Issue 9 item 5: a collector that cannot be asked (no READ permission, down, slow) is not a failed config.
+  it('condor_status cannot ask the collector: VERIFY says so, and the new config is kept (no rollback, no restart)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
+      .on(RESTART, {})
+      .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { exitCode: 1, stderr: 'Error: communication error\nSECMAN:2010:Received "DENIED" from server for user unauthenticated@unmapped using no authentication method, which may imply host-based security.\n' }; });
+    const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', configChanged: true, restartedAt: host.clock, configPath: DROP_IN, configBefore: 'old\n' } });
+    const e = await failure(verify.run(ctx));
+    expect(e.code).toBe('VERIFY');
+    expect(e.message).toContain('could not ask the collector');
+    expect(e.message).toContain('DENIED');
+    expect(e.message).toContain('not rolled back');
+    expect(host.content(DROP_IN)).toBe('new\n');
+    expect(host.callsOf('condor_restart')).toEqual([]);
   });
 
   it('--check: pending when a restart would happen, no exec', async () => {
