@@ -5,8 +5,16 @@ import {
   buildInitrd, desiredManifestFields, initramfsConfDir, initrdUpToDate, listInitrd, manifestPath, tempImagePath,
   type DriverPlan, type InitrdManifest,
 } from '../../../src/initrd/index.ts';
-import { InitrdFakeHost } from './fake-host.ts';
+import { FakeHost } from '../../helpers/fake-host.ts';
 import { DEB_KVER, fixture } from './fixtures.ts';
+
+/** A FakeHost with these files and symlinks (the shared test double, which resolves symlinked directories). */
+function fakeWith(files: Record<string, string> = {}, links: Record<string, string> = {}): FakeHost {
+  const h = new FakeHost({ now: 1_800_000_000 });
+  for (const [p, c] of Object.entries(files)) h.file(p, c);
+  for (const [p, t] of Object.entries(links)) h.symlink(p, t);
+  return h;
+}
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const MOD = `/lib/modules/${DEB_KVER}`;
@@ -21,17 +29,17 @@ async function rejection(p: Promise<unknown>): Promise<VmpError> {
 }
 
 /** sha256sum over the fake's files, printed the way GNU sha256sum prints. */
-function withSha256sum(h: InitrdFakeHost): InitrdFakeHost {
-  return h.on((a) => a[0] === 'sha256sum', (a) => {
+function withSha256sum(h: FakeHost): FakeHost {
+  return h.on(({ argv: a }) => a[0] === 'sha256sum', ({ argv: a }) => {
     const paths = a.slice(a[1] === '--' ? 2 : 1);
-    const lines = paths.map((p) => h.files.has(p) ? `${sha(h.files.get(p)!)}  ${p}` : undefined);
-    const missing = paths.filter((p) => !h.files.has(p));
+    const lines = paths.map((p) => (h.content(p) !== undefined) ? `${sha(h.content(p)!)}  ${p}` : undefined);
+    const missing = paths.filter((p) => !(h.content(p) !== undefined));
     return { exitCode: missing.length ? 1 : 0, stdout: lines.filter(Boolean).join('\n') + '\n', stderr: missing.map((p) => `sha256sum: ${p}: No such file or directory`).join('\n') };
   });
 }
 
-function node(): InitrdFakeHost {
-  return withSha256sum(new InitrdFakeHost({
+function node(): FakeHost {
+  return withSha256sum(fakeWith({
     [`${MOD}/modules.dep`]: fixture('modules.dep.6.12-trimmed'),
     [`${MOD}/${net.file}`]: 'netfront module bytes',
     [`${MOD}/${blk.file}`]: 'blkfront module bytes',
@@ -42,7 +50,7 @@ function node(): InitrdFakeHost {
 }
 
 describe('desiredManifestFields / initrdUpToDate', () => {
-  async function built(h: InitrdFakeHost, image = 'IMAGE') {
+  async function built(h: FakeHost, image = 'IMAGE') {
     const desired = await desiredManifestFields(h, DEB_KVER, 'dracut', [net, blk]);
     const m: InitrdManifest = { ...desired, imageSha256: sha(image), imageBytes: image.length, builtAt: '2027-01-15T08:00:00.000Z', formatVersion: 1 };
     h.file(OUT, image).file(manifestPath(OUT), JSON.stringify(m));
@@ -53,7 +61,7 @@ describe('desiredManifestFields / initrdUpToDate', () => {
     const h = node();
     const d = await desiredManifestFields(h, DEB_KVER, 'dracut', [net, blk, { requested: 'xen-fbfront', module: 'xen-fbfront', state: 'builtin' }]);
     expect(d.moduleHashes).toEqual({ 'xen-netfront': sha('netfront module bytes'), 'xen-blkfront': sha('blkfront module bytes') });
-    expect(h.execLog).toEqual([['sha256sum', '--', `${MOD}/${net.file}`, `${MOD}/${blk.file}`]]);
+    expect(h.calls.map((c) => c.argv)).toEqual([['sha256sum', '--', `${MOD}/${net.file}`, `${MOD}/${blk.file}`]]);
   });
 
   it('each reason', async () => {
@@ -98,7 +106,7 @@ describe('listInitrd', () => {
       .on(['/usr/bin/lsinitramfs', OUT], { exitCode: 1, stderr: 'unmkinitramfs: unrecognised compression or corrupted file' })
       .on(['/usr/bin/lsinitrd', OUT], { stdout: fixture('lsinitrd-dracut-6.12.txt') });
     expect(await listInitrd(h, OUT)).toHaveLength(29);
-    expect(h.execLog.map((a) => a[0])).toEqual(['/usr/bin/lsinitramfs', '/usr/bin/lsinitrd']);
+    expect(h.calls.map((c) => c.argv).map((a) => a[0])).toEqual(['/usr/bin/lsinitramfs', '/usr/bin/lsinitrd']);
   });
 
   it('a truncated image: the lister exits non-zero → cannot read', async () => {
@@ -115,9 +123,9 @@ describe('listInitrd', () => {
   });
 
   it('without either lister (RHEL5): gzip | cpio -t through sh', async () => {
-    const h = withSha256sum(new InitrdFakeHost({ '/boot/x.img': '' })).on((a) => a[0] === 'sh' && a[1] === '-c', { stdout: '.\ninit\nlib/xennet.ko\nlib/xenblk.ko\n' });
+    const h = withSha256sum(fakeWith({ '/boot/x.img': '' })).on(({ argv: a }) => a[0] === 'sh' && a[1] === '-c', { stdout: '.\ninit\nlib/xennet.ko\nlib/xenblk.ko\n' });
     expect(await listInitrd(h, '/boot/x.img')).toEqual(['.', 'init', 'lib/xennet.ko', 'lib/xenblk.ko']);
-    expect(h.execLog[0]!.slice(-2)).toEqual(['sh', '/boot/x.img']);
+    expect(h.calls.map((c) => c.argv)[0]!.slice(-2)).toEqual(['sh', '/boot/x.img']);
   });
 });
 
@@ -125,9 +133,9 @@ describe('buildInitrd', () => {
   /** dracut that writes `image` to its output argument; lsinitrd listing `listing`. */
   function dracutNode(listing: string, image = 'NEW IMAGE') {
     const h = node();
-    h.on((a) => a[0] === '/usr/bin/dracut', (a) => { h.file(a[a.length - 2]!, image); return { stderr: 'dracut[I]: *** Creating initramfs image file done ***\n' }; });
-    h.on((a) => a[0] === '/usr/bin/lsinitrd', { stdout: listing });
-    h.on((a) => a[0] === 'mv', (a) => { h.file(a[4]!, h.files.get(a[3]!)!); h.files.delete(a[3]!); return {}; });
+    h.on(({ argv: a }) => a[0] === '/usr/bin/dracut', ({ argv: a }) => { h.file(a[a.length - 2]!, image); return { stderr: 'dracut[I]: *** Creating initramfs image file done ***\n' }; });
+    h.on(({ argv: a }) => a[0] === '/usr/bin/lsinitrd', { stdout: listing });
+    h.on(({ argv: a }) => a[0] === 'mv', ({ argv: a }) => { h.file(a[4]!, h.content(a[3]!)!); h.unlink(a[3]!); return {}; });
     return h;
   }
 
@@ -136,12 +144,12 @@ describe('buildInitrd', () => {
     const msgs: string[] = [];
     const r = await buildInitrd(h, { output: OUT, kernelVersion: DEB_KVER, tool: 'dracut', toolPath: '/usr/bin/dracut', drivers: [net, blk], progress: (m) => msgs.push(m) });
     expect(TMP).toBe(`/boot/.initrd-${DEB_KVER}-condor-xen.img.vmp-tmp-${process.pid}`);
-    expect(h.execLog).toContainEqual(['/usr/bin/dracut', '-f', '--no-hostonly', '--add-drivers', 'xen-netfront xen-blkfront', TMP, DEB_KVER]);
-    expect(h.execLog).toContainEqual(['mv', '-f', '--', TMP, OUT]);
-    expect(h.files.get(OUT)).toBe('NEW IMAGE');
-    expect(h.files.has(TMP)).toBe(false);
-    expect(h.files.get(`/boot/initrd.img-${DEB_KVER}`)).toBe('stock');
-    const m = JSON.parse(h.files.get(manifestPath(OUT))!) as InitrdManifest;
+    expect(h.calls.map((c) => c.argv)).toContainEqual(['/usr/bin/dracut', '-f', '--no-hostonly', '--add-drivers', 'xen-netfront xen-blkfront', TMP, DEB_KVER]);
+    expect(h.calls.map((c) => c.argv)).toContainEqual(['mv', '-f', '--', TMP, OUT]);
+    expect(h.content(OUT)).toBe('NEW IMAGE');
+    expect((h.content(TMP) !== undefined)).toBe(false);
+    expect(h.content(`/boot/initrd.img-${DEB_KVER}`)).toBe('stock');
+    const m = JSON.parse(h.content(manifestPath(OUT))!) as InitrdManifest;
     expect(m).toEqual(r.manifest);
     expect(m).toMatchObject({ kernelVersion: DEB_KVER, tool: 'dracut', imageSha256: sha('NEW IMAGE'), imageBytes: 9, formatVersion: 1, builtAt: '2027-01-15T08:00:00.000Z' });
     expect(m.moduleHashes['xen-blkfront']).toBe(sha('blkfront module bytes'));
@@ -159,18 +167,18 @@ describe('buildInitrd', () => {
     const e = await rejection(buildInitrd(h, { output: OUT, kernelVersion: DEB_KVER, tool: 'dracut', toolPath: '/usr/bin/dracut', drivers: [net, blk] }));
     expect(e.message).toContain('without xen-blkfront');
     expect(e.context.command?.[0]).toBe('/usr/bin/dracut');
-    expect(h.files.has(TMP)).toBe(false);
-    expect(h.files.get(OUT)).toBe('OLD IMAGE');
-    expect(h.execLog.some((a) => a[0] === 'mv')).toBe(false);
+    expect((h.content(TMP) !== undefined)).toBe(false);
+    expect(h.content(OUT)).toBe('OLD IMAGE');
+    expect(h.calls.map((c) => c.argv).some((a) => a[0] === 'mv')).toBe(false);
   });
 
   it('a failing tool: its command and stderr tail in the error', async () => {
-    const h = node().on((a) => a[0] === '/usr/bin/dracut', (a) => { h.file(a[a.length - 2]!, 'partial'); return { exitCode: 1, stderr: 'dracut[E]: FAILED: /usr/lib/dracut/dracut-install ...\n' }; });
+    const h = node().on(({ argv: a }) => a[0] === '/usr/bin/dracut', ({ argv: a }) => { h.file(a[a.length - 2]!, 'partial'); return { exitCode: 1, stderr: 'dracut[E]: FAILED: /usr/lib/dracut/dracut-install ...\n' }; });
     const e = await rejection(buildInitrd(h, { output: OUT, kernelVersion: DEB_KVER, tool: 'dracut', toolPath: '/usr/bin/dracut', drivers: [net] }));
     expect(e.code).toBe('INITRD');
     expect(e.message).toContain('dracut failed to build the Xen initrd for kernel 6.12.117+deb13-amd64 (exit 1)');
     expect(e.context.stderrTail).toContain('dracut[E]: FAILED');
-    expect(h.files.has(TMP)).toBe(false);
+    expect((h.content(TMP) !== undefined)).toBe(false);
   });
 
   it('mkinitramfs: private copy of /etc/initramfs-tools with the drivers, removed afterwards', async () => {
@@ -178,16 +186,16 @@ describe('buildInitrd', () => {
     const conf = initramfsConfDir();
     h.on(['cp', '-a', '/etc/initramfs-tools', conf], () => { h.file(`${conf}/modules`, '# List of modules\n# raid1\n'); return {}; });
     let modulesAtBuild = '';
-    h.on((a) => a[0] === '/usr/sbin/mkinitramfs', (a) => { modulesAtBuild = h.files.get(`${conf}/modules`)!; h.file(a[4]!, 'MK IMAGE'); return {}; });
+    h.on(({ argv: a }) => a[0] === '/usr/sbin/mkinitramfs', ({ argv: a }) => { modulesAtBuild = h.content(`${conf}/modules`)!; h.file(a[4]!, 'MK IMAGE'); return {}; });
     h.on(['/usr/bin/lsinitramfs', TMP], { stdout: fixture('lsinitramfs-mkinitramfs-6.12.txt') });
-    h.on((a) => a[0] === 'rm' && a[1] === '-rf', (a) => { for (const k of [...h.files.keys()]) if (k.startsWith(`${a[3]}/`)) h.files.delete(k); return {}; });
-    h.on((a) => a[0] === 'mv', (a) => { h.file(a[4]!, h.files.get(a[3]!)!); h.files.delete(a[3]!); return {}; });
+    h.on(({ argv: a }) => a[0] === 'rm' && a[1] === '-rf', ({ argv: a }) => { for (const f of h.filesIn(a[3]!)) h.unlink(`${a[3]}/${f}`); return {}; });
+    h.on(({ argv: a }) => a[0] === 'mv', ({ argv: a }) => { h.file(a[4]!, h.content(a[3]!)!); h.unlink(a[3]!); return {}; });
     const r = await buildInitrd(h, { output: OUT, kernelVersion: DEB_KVER, tool: 'mkinitramfs', toolPath: '/usr/sbin/mkinitramfs', drivers: [net, blk] });
-    expect(h.execLog).toContainEqual(['/usr/sbin/mkinitramfs', '-d', conf, '-o', TMP, DEB_KVER]);
+    expect(h.calls.map((c) => c.argv)).toContainEqual(['/usr/sbin/mkinitramfs', '-d', conf, '-o', TMP, DEB_KVER]);
     expect(conf).toBe(`/var/lib/vm-provision/initramfs-conf-${process.pid}`);
     expect(modulesAtBuild).toBe('# List of modules\n# raid1\n# added by vm-provision: Xen front-end drivers\nxen-netfront\nxen-blkfront\n');
-    expect(h.files.has(`${conf}/modules`)).toBe(false);
-    expect(h.files.has('/etc/initramfs-tools/modules')).toBe(false); // the system config was never written
+    expect((h.content(`${conf}/modules`) !== undefined)).toBe(false);
+    expect((h.content('/etc/initramfs-tools/modules') !== undefined)).toBe(false); // the system config was never written
     expect(r.manifest.tool).toBe('mkinitramfs');
   });
 
@@ -195,17 +203,17 @@ describe('buildInitrd', () => {
     const h = node();
     const e = await rejection(buildInitrd(h, { output: '/initrd.img', kernelVersion: DEB_KVER, tool: 'dracut', toolPath: '/usr/bin/dracut', drivers: [net] }));
     expect(e.message).toContain('never writes the stock initrd');
-    expect(h.execLog).toEqual([]);
+    expect(h.calls.map((c) => c.argv)).toEqual([]);
   });
 
   it('re-checks right before the rename: a symlink to the stock image appearing mid-build is refused', async () => {
     const out = '/srv/xen/initrd-guest.img';
     const h = node().dir('/srv/xen');
-    h.on((a) => a[0] === '/usr/bin/dracut', (a) => { h.file(a[a.length - 2]!, 'NEW'); h.link(out, `/boot/initrd.img-${DEB_KVER}`); return {}; });
-    h.on((a) => a[0] === '/usr/bin/lsinitrd', { stdout: fixture('lsinitrd-dracut-6.12.txt') });
+    h.on(({ argv: a }) => a[0] === '/usr/bin/dracut', ({ argv: a }) => { h.file(a[a.length - 2]!, 'NEW'); h.symlink(out, `/boot/initrd.img-${DEB_KVER}`); return {}; });
+    h.on(({ argv: a }) => a[0] === '/usr/bin/lsinitrd', { stdout: fixture('lsinitrd-dracut-6.12.txt') });
     await expect(buildInitrd(h, { output: out, kernelVersion: DEB_KVER, tool: 'dracut', toolPath: '/usr/bin/dracut', drivers: [net] })).rejects.toThrow(/stock initrd/);
-    expect(h.execLog.some((a) => a[0] === 'mv')).toBe(false);
-    expect(h.files.get(`/boot/initrd.img-${DEB_KVER}`)).toBe('stock');
-    expect(h.files.has(tempImagePath(out))).toBe(false);
+    expect(h.calls.map((c) => c.argv).some((a) => a[0] === 'mv')).toBe(false);
+    expect(h.content(`/boot/initrd.img-${DEB_KVER}`)).toBe('stock');
+    expect((h.content(tempImagePath(out)) !== undefined)).toBe(false);
   });
 });

@@ -3,8 +3,16 @@ import { isVmpError, type VmpError } from '../../../src/errors/vmp-error.ts';
 import {
   chooseTool, classifyMkinitrd, findStockInitrds, installedKernels, refuseStockOutput, resolveDrivers, resolveKernelVersion,
 } from '../../../src/initrd/index.ts';
-import { InitrdFakeHost } from './fake-host.ts';
+import { FakeHost } from '../../helpers/fake-host.ts';
 import { DEB_KVER, fixture } from './fixtures.ts';
+
+/** A FakeHost with these files and symlinks (the shared test double, which resolves symlinked directories). */
+function fakeWith(files: Record<string, string> = {}, links: Record<string, string> = {}): FakeHost {
+  const h = new FakeHost({ now: 1_800_000_000 });
+  for (const [p, c] of Object.entries(files)) h.file(p, c);
+  for (const [p, t] of Object.entries(links)) h.symlink(p, t);
+  return h;
+}
 
 async function rejection(p: Promise<unknown>): Promise<VmpError> {
   try { await p; } catch (e) { if (isVmpError(e)) return e; throw e; }
@@ -12,8 +20,8 @@ async function rejection(p: Promise<unknown>): Promise<VmpError> {
 }
 
 /** A Debian 13 node: the 6.12 modules from the fixtures and the stock image with its /initrd.img links. */
-function debianNode(): InitrdFakeHost {
-  return new InitrdFakeHost({
+function debianNode(): FakeHost {
+  return fakeWith({
     [`/lib/modules/${DEB_KVER}/modules.dep`]: fixture('modules.dep.6.12-trimmed'),
     [`/lib/modules/${DEB_KVER}/modules.builtin`]: fixture('modules.builtin.6.12-trimmed'),
     [`/lib/modules/${DEB_KVER}/modules.builtin.modinfo`]: fixture('modules.builtin.modinfo.6.12-trimmed'),
@@ -70,7 +78,7 @@ describe('resolveDrivers', () => {
 
   it('RHEL5 xenlinux: the pvops names map to xennet/xenblk', async () => {
     const k = '2.6.18-398.el5xen';
-    const h = new InitrdFakeHost({ [`/lib/modules/${k}/modules.dep`]: `/lib/modules/${k}/kernel/drivers/xen/netfront/xennet.ko:\n/lib/modules/${k}/kernel/drivers/xen/blkfront/xenblk.ko:\n` });
+    const h = fakeWith({ [`/lib/modules/${k}/modules.dep`]: `/lib/modules/${k}/kernel/drivers/xen/netfront/xennet.ko:\n/lib/modules/${k}/kernel/drivers/xen/blkfront/xenblk.ko:\n` });
     const plans = await resolveDrivers(h, k, ['xen-netfront', 'xen-blkfront']);
     expect(plans.map((p) => [p.module, p.file])).toEqual([['xennet', 'kernel/drivers/xen/netfront/xennet.ko'], ['xenblk', 'kernel/drivers/xen/blkfront/xenblk.ko']]);
   });
@@ -90,22 +98,22 @@ describe('chooseTool', () => {
   const wrapper = '#!/bin/bash --norc\n# mkinitrd compat wrapper\ndracut $dracut_args "$target" "$kernel"\n';
 
   it('auto prefers dracut, then mkinitramfs', async () => {
-    expect(await chooseTool(new InitrdFakeHost({ '/usr/bin/dracut': '', '/usr/sbin/mkinitramfs': '' }), 'auto')).toEqual({ tool: 'dracut', path: '/usr/bin/dracut' });
-    expect(await chooseTool(new InitrdFakeHost({ '/usr/sbin/mkinitramfs': '' }), 'auto')).toEqual({ tool: 'mkinitramfs', path: '/usr/sbin/mkinitramfs' });
+    expect(await chooseTool(fakeWith({ '/usr/bin/dracut': '', '/usr/sbin/mkinitramfs': '' }), 'auto')).toEqual({ tool: 'dracut', path: '/usr/bin/dracut' });
+    expect(await chooseTool(fakeWith({ '/usr/sbin/mkinitramfs': '' }), 'auto')).toEqual({ tool: 'mkinitramfs', path: '/usr/sbin/mkinitramfs' });
   });
 
   it('auto: the RHEL5 nash mkinitrd is used; a dracut wrapper means dracut itself', async () => {
-    expect(await chooseTool(new InitrdFakeHost({ '/sbin/mkinitrd': nash }), 'auto')).toEqual({ tool: 'mkinitrd', path: '/sbin/mkinitrd' });
+    expect(await chooseTool(fakeWith({ '/sbin/mkinitrd': nash }), 'auto')).toEqual({ tool: 'mkinitrd', path: '/sbin/mkinitrd' });
     expect(classifyMkinitrd(wrapper)).toBe('dracut-wrapper');
-    expect(await chooseTool(new InitrdFakeHost({ '/sbin/mkinitrd': wrapper, '/sbin/dracut': '' }), 'mkinitrd')).toEqual({ tool: 'dracut', path: '/sbin/dracut' });
+    expect(await chooseTool(fakeWith({ '/sbin/mkinitrd': wrapper, '/sbin/dracut': '' }), 'mkinitrd')).toEqual({ tool: 'dracut', path: '/sbin/dracut' });
   });
 
   it('explicit tool missing: names the package', async () => {
-    const e = await rejection(chooseTool(new InitrdFakeHost({ '/usr/sbin/mkinitramfs': '' }), 'dracut'));
+    const e = await rejection(chooseTool(fakeWith({ '/usr/sbin/mkinitramfs': '' }), 'dracut'));
     expect(e.hint).toContain('dracut-core');
-    const e2 = await rejection(chooseTool(new InitrdFakeHost({ '/usr/bin/dracut': '' }), 'mkinitramfs'));
+    const e2 = await rejection(chooseTool(fakeWith({ '/usr/bin/dracut': '' }), 'mkinitramfs'));
     expect(e2.hint).toContain('initramfs-tools-core');
-    const e3 = await rejection(chooseTool(new InitrdFakeHost({ '/sbin/mkinitrd': '#!/bin/bash\n# SUSE mkinitrd\n. /lib/mkinitrd/scripts/setup-prepare.sh\n' }), 'auto'));
+    const e3 = await rejection(chooseTool(fakeWith({ '/sbin/mkinitrd': '#!/bin/bash\n# SUSE mkinitrd\n. /lib/mkinitrd/scripts/setup-prepare.sh\n' }), 'auto'));
     expect(e3.message).toContain('not the RHEL5 (nash) mkinitrd');
   });
 });
@@ -139,13 +147,13 @@ describe('findStockInitrds / refuseStockOutput', () => {
   });
 
   it('refuses a symlink at the output that points at the stock image', async () => {
-    const h = debianNode().link('/srv/xen/initrd-guest.img', stockImage);
+    const h = debianNode().symlink('/srv/xen/initrd-guest.img', stockImage);
     const e = await rejection(refuseStockOutput(h, '/srv/xen/initrd-guest.img'));
     expect(e.message).toContain(`leads to the stock initrd ${stockImage}`);
   });
 
   it('refuses an output reached through a symlinked directory (/boot → /mnt/boot)', async () => {
-    const h = new InitrdFakeHost({
+    const h = fakeWith({
       [`/lib/modules/${DEB_KVER}/modules.dep`]: '',
       '/mnt/sysboot/grub/grub.cfg': `initrd /boot/custom-initrd.img\n`,
       '/mnt/sysboot/custom-initrd.img': 'stock',
@@ -162,7 +170,7 @@ describe('findStockInitrds / refuseStockOutput', () => {
     const h = debianNode().file('/boot/grub/grub.cfg', 'menuentry x {\n\tinitrd\t/boot/xen-dom0-initrd.img\n}\n');
     await expect(refuseStockOutput(h, '/boot/xen-dom0-initrd.img')).rejects.toThrow(/referenced by \/boot\/grub\/grub.cfg/);
     const k = '2.6.18-398.el5xen';
-    const rhel5 = new InitrdFakeHost({ [`/lib/modules/${k}/modules.dep`]: '', '/boot/grub/grub.conf': fixture('grub.conf.rhel5') });
+    const rhel5 = fakeWith({ [`/lib/modules/${k}/modules.dep`]: '', '/boot/grub/grub.conf': fixture('grub.conf.rhel5') });
     await expect(refuseStockOutput(rhel5, `/boot/initrd-${k}.img`)).rejects.toThrow(/stock initrd/);
     await expect(refuseStockOutput(rhel5, `/boot/initrd-${k}-condor-xen.img`)).resolves.toBeUndefined();
   });
