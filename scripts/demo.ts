@@ -27,7 +27,9 @@ try {
   if (node.kvm === 'placeholder') console.log(`note: this node has a ${kvmNote(node.kvm)} (HTCondor's VM gahp test and everything vm-provision does run for real)`);
   await node.copyIn(join(ROOT, 'dist/vm-provision.mjs'), '/usr/local/bin/vm-provision');
   await node.ssh(['mkdir', '-p', '/root/examples']);
-  for (const f of readdirSync(join(ROOT, 'examples'))) await node.copyIn(join(ROOT, 'examples', f), `/root/examples/${f}`);
+  for (const f of readdirSync(join(ROOT, 'examples'), { withFileTypes: true })) {
+    if (f.isFile()) await node.copyIn(join(ROOT, 'examples', f.name), `/root/examples/${f.name}`);
+  }
 
   say(`condor_status -vm on ${node.name} (empty: no VM universe yet)`);
   show(await node.ssh(['condor_status', '-vm']));
