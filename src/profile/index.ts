@@ -13,6 +13,7 @@ export {
   KIND,
   HYPERVISORS,
   NETWORK_TYPES,
+  VM_NETWORK_TYPES,
   type Profile,
   type ProfileInput,
   type XenSection,

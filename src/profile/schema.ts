@@ -14,6 +14,8 @@ export const API_VERSION = 'vm-provision/v1';
 export const KIND = 'HostProfile';
 export const HYPERVISORS = ['kvm', 'xen', 'vmware'] as const;
 export const NETWORK_TYPES = ['nat', 'bridge'] as const;
+/** VM_NETWORKING_TYPE values; `user` (passt) is KVM-only, read from HTCondor 25.12.2 (preflight checks the version). */
+export const VM_NETWORK_TYPES = ['nat', 'bridge', 'user'] as const;
 
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 const DEFAULT_INITRD_OUTPUT = '/boot/initrd-{kernelVersion}-condor-xen.img';
@@ -80,7 +82,7 @@ function checkNetworking(net: Record<string, unknown>, ctx: Ctx): void {
     }
   });
   const fallback = net.default;
-  if (typeof fallback === 'string' && (NETWORK_TYPES as readonly string[]).includes(fallback) && !types.includes(fallback)) {
+  if (typeof fallback === 'string' && (VM_NETWORK_TYPES as readonly string[]).includes(fallback) && !types.includes(fallback)) {
     report(ctx, {
       message: `default "${fallback}" is not one of types [${types.join(', ')}]`,
       hint: `add ${fallback} to types, or set default to one of them`,
@@ -105,12 +107,12 @@ const Networking = z
   .strictObject({
     enabled: z.boolean().default(false).meta({ description: 'Let VM jobs have network access.' }),
     types: z
-      .array(z.enum(NETWORK_TYPES))
+      .array(z.enum(VM_NETWORK_TYPES))
       .min(1)
       .default(['nat'])
-      .meta({ description: 'VM_NETWORKING_TYPE: the networking types offered to jobs.' }),
+      .meta({ description: 'VM_NETWORKING_TYPE: the networking types offered to jobs. user = passt (KVM only, HTCondor 25.12.2+).' }),
     default: z
-      .enum(NETWORK_TYPES)
+      .enum(VM_NETWORK_TYPES)
       .default('nat')
       .meta({ description: 'VM_NETWORKING_DEFAULT_TYPE: used when a job does not ask for one; must be in types.' }),
     bridgeInterface: configString()
