@@ -12,6 +12,7 @@ import { jsonError, jsonRenderer, jsonSummary } from './render-json.ts';
 import { runWithListr } from './render-listr.ts';
 import { formatFacts } from './format-facts.ts';
 import { registerRenderCommand } from './render-command.ts';
+import { registerFleetCommand } from './fleet-command.ts';
 
 interface ApplyFlags { check?: boolean; diff?: boolean; json?: boolean; detailedExitcodes?: boolean; progress?: boolean }
 
@@ -79,6 +80,7 @@ function buildProgram(): Command {
   program.command('schema').description('print the JSON Schema of host profiles')
     .action(() => { out(JSON.stringify(profileJsonSchema(), null, 2)); });
   registerRenderCommand(program);
+  registerFleetCommand(program);
   return program;
 }
 
