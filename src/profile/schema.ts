@@ -212,7 +212,7 @@ export const VmwareSectionSchema = z
 
 const Verify = z
   .strictObject({
-    timeout: z.int().min(10).max(3600).default(120).meta({ description: 'Seconds to wait for the node to advertise VM support.' }),
+    timeout: z.int().min(10).max(3600).default(900).meta({ description: 'Seconds to wait for the restarted startd to advertise VM support; the default covers a graceful vacate (MachineMaxVacateTime 600 s) and the master restart backoff.' }),
     onFailure: z
       .enum(['rollback', 'keep'])
       .default('rollback')

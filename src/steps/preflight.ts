@@ -6,6 +6,7 @@ import { expandOutput, refuseForeignOutput, refuseStockOutput } from '../initrd/
 import { targetPath } from './condor-config.ts';
 import { refuseForeignConfig } from './config-ownership.ts';
 import { checkSupport } from '../condor/support.ts';
+import { checkNetworkingTypes } from '../condor/knobs.ts';
 import { vmwareChecks } from '../vmware/checks.ts';
 
 function kvmChecks(ctx: RunContext, found: string[]) {
@@ -50,6 +51,8 @@ export const preflight: Step = {
     if (!facts.condor.version) throw new VmpError('PREFLIGHT', `could not read the HTCondor version from condor_version: ${facts.condor.versionLine ?? '(no output)'}`);
     found.push(`HTCondor ${facts.condor.version.text}`);
     checkSupport(profile.hypervisor, facts.condor.version);
+    // Before any change: a networking type this HTCondor or hypervisor lacks (e.g. user/passt before 25.12.2).
+    checkNetworkingTypes({ profile, version: facts.condor.version, os: 'linux', found: {} });
     if (profile.hypervisor === 'kvm') kvmChecks(ctx, found);
     else if (profile.hypervisor === 'xen') {
       xenChecks(ctx, found);

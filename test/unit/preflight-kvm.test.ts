@@ -35,3 +35,25 @@ describe('preflight: KVM without /dev/kvm', () => {
     expect(r.summary).toContain('/dev/kvm present');
   });
 });
+
+describe('preflight: VM networking type user (passt)', () => {
+  const USER: Array<[string, string]> = [['enabled: false', 'enabled: true'], ['types: [nat]', 'types: [user]'], ['default: nat', 'default: user']];
+
+  it('a profile may ask for it; HTCondor 23.9.6 does not read it: refused before any change', async () => {
+    const { profileFrom } = await import('../helpers/facts-fixture.ts');
+    const profile = profileFrom(undefined, USER);
+    expect(profile.condor.vm.networking.types).toEqual(['user']);
+    const host = new FakeHost();
+    const e = await preflight.run(makeContext({ host, profile })).then(() => undefined, (err: unknown) => err);
+    expect(isVmpError(e) && e.message).toMatch(/23\.9\.6 with kvm does not support VM networking type user/);
+    expect(host.writes()).toEqual([]);
+  });
+
+  it('HTCondor 25.12.2 with KVM reads it: passes', async () => {
+    const { profileFrom } = await import('../helpers/facts-fixture.ts');
+    const host = new FakeHost();
+    const facts = factsFixture({ condor: { version: { major: 25, minor: 12, patch: 2, text: '25.12.2' } } });
+    const r = await preflight.run(makeContext({ host, profile: profileFrom(undefined, USER), facts }));
+    expect(r.status).toBe('ok');
+  });
+});
