@@ -13,7 +13,9 @@ export async function installAgent(node: TestNode): Promise<void> {
   await node.copyIn(DIST, AGENT);
   await node.ssh(['chmod', '755', AGENT]);
   await node.ssh(['mkdir', '-p', '/root/examples', '/root/profiles']);
-  for (const f of readdirSync(join(ROOT, 'examples'))) await node.copyIn(join(ROOT, 'examples', f), `/root/examples/${f}`);
+  for (const f of readdirSync(join(ROOT, 'examples'), { withFileTypes: true })) {
+    if (f.isFile()) await node.copyIn(join(ROOT, 'examples', f.name), `/root/examples/${f.name}`);
+  }
 }
 
 export function vmp(node: TestNode, args: string[], opts: { timeoutMs?: number } = {}) {
