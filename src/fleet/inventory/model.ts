@@ -26,8 +26,7 @@ export class Inventory {
   readonly groupVarsWhere = new Map<string, Record<string, SourceRef>>();
 
   constructor() {
-    this.addGroup('all');
-    this.addGroup('ungrouped');
+    this.addChild('all', 'ungrouped');
   }
 
   addGroup(name: string): InventoryGroup {
