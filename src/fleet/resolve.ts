@@ -198,7 +198,7 @@ export async function resolveFleet(fleetFile: string, opts: ResolveOptions = {})
   if (unmatched.length) {
     throw new FleetInvalid([{
       ...issueAt(['profiles']),
-      message: `${unmatched.length} host${unmatched.length === 1 ? '' : 's'} match no profiles rule: ${unmatched.slice(0, 5).join(', ')}${unmatched.length > 5 ? ', …' : ''}`,
+      message: `${unmatched.length} host${unmatched.length === 1 ? ' matches' : 's match'} no profiles rule: ${unmatched.slice(0, 5).join(', ')}${unmatched.length > 5 ? ', …' : ''}`,
       hint: 'add a last rule {match: all, profile: …}, or a rule for their group',
     }]);
   }
