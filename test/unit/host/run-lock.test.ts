@@ -91,7 +91,7 @@ describe('run lock: flock on a root-only file', () => {
     const mine = await acquireRunLock(lockPath);
     expect(JSON.parse(readFileSync(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
     await mine.release();
-  });
+  }, 60_000);
 
   it('a long-lived child the holder started does not inherit the lock fd nor keep the lock', async () => {
     const p = holder('--spawn-child');
@@ -106,7 +106,7 @@ describe('run lock: flock on a root-only file', () => {
     expect(existsSync(`/proc/${child}`)).toBe(true);
     const mine = await acquireRunLock(lockPath);
     await mine.release();
-  });
+  }, 60_000);
 
   it.skipIf(!isRoot)('nobody (any job on an execute node) cannot open or lock the file, and root still takes it', async () => {
     const held = await acquireRunLock(lockPath);
