@@ -17,20 +17,23 @@ export async function requirements(host: Host, profile: Profile, facts: Facts): 
   const iso = await findIsoTool(host);
   reqs.push({ what: 'mkisofs', packages: pkg(MKISOFS), satisfiedBy: iso ? `${iso.path} (${iso.kind}${iso.version ? ` ${iso.version}` : ''})` : undefined });
   const pygrub = profile.xen?.bootloader !== 'auto' ? profile.xen!.bootloader : await findPygrub(host);
+  const pygrubThere = pygrub !== undefined && (await host.fileInfo(pygrub)) !== undefined;
   let pygrubPkgs = pkg(PYGRUB);
-  if (!pygrub && fam === 'debian') {
+  // Debian's pygrub comes in a versioned xen-utils-<v>: the index names it (an explicit path that is missing too).
+  if (!pygrubThere && fam === 'debian') {
     const r = await host.exec('apt-cache', ['pkgnames', 'xen-utils-']);
     const name = pickXenUtils(r.stdout);
     pygrubPkgs = name ? [name] : [];
   }
-  reqs.push({ what: 'pygrub', packages: pygrubPkgs, satisfiedBy: pygrub && (await host.fileInfo(pygrub)) ? pygrub : undefined });
+  reqs.push({ what: 'pygrub', packages: pygrubPkgs, satisfiedBy: pygrubThere ? pygrub : undefined });
   const initrd = profile.xen?.initrd;
   if (initrd?.build) {
     const tools = initrd.tool === 'auto' ? (['dracut', 'mkinitramfs', 'mkinitrd'] as const) : [initrd.tool];
     let found: string | undefined;
-    for (const t of tools) { found = await which(host, t); if (found) break; }
+    let foundTool: (typeof tools)[number] | undefined;
+    for (const t of tools) { found = await which(host, t); if (found) { foundTool = t; break; } }
     // auto with nothing present: the family's usual tool (Debian: initramfs-tools, others: dracut).
-    const want = initrd.tool === 'auto' ? (fam === 'debian' ? 'mkinitramfs' : 'dracut') : initrd.tool;
+    const want = foundTool ?? (initrd.tool === 'auto' ? (fam === 'debian' ? 'mkinitramfs' : 'dracut') : initrd.tool);
     reqs.push({ what: `initrd tool (${want})`, packages: pkg(INITRD_TOOLS[want]), satisfiedBy: found });
   }
   return reqs;

@@ -8,8 +8,11 @@ import { XEN_SERVICE_UNITS, installedXenVersion, needsXend } from '../xen/tools.
 
 export interface DaemonLayout { service: string; socket: string; layout: 'monolithic' | 'modular' }
 
-/** Debian 12/13 ship libvirtd; Fedora 35+/RHEL 9 fresh installs use virtqemud. Decide from the units that exist. */
-export function pickLayout(units: UnitState[]): DaemonLayout | undefined {
+/**
+ * Debian 12/13 ship libvirtd; Fedora 35+/RHEL 9 fresh installs use per-driver daemons (virtqemud for KVM, virtxend
+ * for Xen). Decide from the units that exist.
+ */
+export function pickLayout(units: UnitState[], driver: 'qemu' | 'xen' = 'qemu'): DaemonLayout | undefined {
   const exists = (n: string) => units.some((u) => u.name === n && u.loadState !== 'not-found' && u.loadState !== '');
   // Both installed: the modular daemons are the ones in use when their socket is enabled and libvirtd is not.
   const modularInUse = exists('virtqemud.service') && unit(units, 'virtqemud.socket')?.unitFileState === 'enabled'
@@ -17,6 +20,8 @@ export function pickLayout(units: UnitState[]): DaemonLayout | undefined {
   if (exists('libvirtd.service') && !modularInUse) {
     return { service: 'libvirtd.service', socket: 'libvirtd.socket', layout: 'monolithic' };
   }
+  const daemon = driver === 'xen' ? 'virtxend' : 'virtqemud';
+  if (exists(`${daemon}.service`)) return { service: `${daemon}.service`, socket: `${daemon}.socket`, layout: 'modular' };
   if (exists('virtqemud.service')) return { service: 'virtqemud.service', socket: 'virtqemud.socket', layout: 'modular' };
   return undefined;
 }
@@ -54,7 +59,7 @@ export const services: Step = {
       const r = await host.exec('systemctl', ['show', '-p', 'Id,LoadState,ActiveState,UnitFileState', ...LIBVIRT_UNITS, ...(xen ? XEN_SERVICE_UNITS : [])]);
       units = parseSystemctlShow(r.stdout);
     }
-    const layout = pickLayout(units);
+    const layout = pickLayout(units, xen ? 'xen' : 'qemu');
     if (!layout) {
       if (ctx.check && state.packagesToInstall.length) {
         return { status: 'pending', summary: 'would enable and start the libvirt daemon once its package is installed', changes: ['enable and start libvirtd.service (after install)'] };
@@ -72,7 +77,11 @@ export const services: Step = {
       const start = !isStaged(ctx);
       if (xenUnit) { actions.push(...unitActions(units, xenUnit, undefined, start, warnings)); found.push(xenUnit + (start ? '' : ' (start deferred until Xen runs)')); }
       else if (!(ctx.check && state.packagesToInstall.length)) warnings.push('no Xen service unit (xencommons or xen) found');
-      if (needsXend(await installedXenVersion(host))) actions.push(...unitActions(units, 'xend.service', undefined, start, warnings));
+      if (needsXend(await installedXenVersion(host))) {
+        const xend = unit(units, 'xend.service');
+        if (xend && xend.loadState !== 'not-found' && xend.loadState !== '') actions.push(...unitActions(units, 'xend.service', undefined, start, warnings));
+        else warnings.push('this Xen (≤ 4.4) needs xend, but there is no xend.service unit: start xend the way this node does (init script)');
+      }
     }
     const masked = warnings.some((w) => w.includes(' is masked'));
     if (!actions.length) {

@@ -313,9 +313,8 @@ describe('packages (Xen, Debian)', () => {
     expect(host.callsOf('apt-get')).toEqual([]);
   });
 
-  // BUG (src/packages/requirements.ts, the initrd-tool requirement): with tool auto the label is the family's default
-  // tool, not the one found, so a Debian node with dracut reports "initrd tool (mkinitramfs): /usr/bin/dracut".
-  it.fails('tool auto: the summary names the tool that was found, not the family default', async () => {
+  // Was a bug: with tool auto the label was the family's default tool, not the one found.
+  it('tool auto: the summary names the tool that was found, not the family default', async () => {
     const { host } = debianXen({ installed: XEN_DEBIAN_BASE, bins: ['genisoimage', 'pygrub', 'dracut'] });
     const r = await packages.run(makeContext({ host, profile: xenProfile(), facts: await dom0Facts() }));
     expect(r.summary).not.toContain('(mkinitramfs): /usr/bin/dracut');
@@ -346,11 +345,9 @@ describe('packages (Xen, Debian)', () => {
     expect(host.callsOf('apt-get')).toEqual([]);
   });
 
-  // BUG (src/packages/requirements.ts, the pygrub requirement): with an explicit xen.bootloader that is not on the
-  // node yet, `pygrub` is the configured path, so the Debian index is never asked and the package list stays the
-  // map's placeholder `xen-utils-*` — which reaches dpkg-query and `apt-get install` literally (apt treats it as a
-  // pattern, or fails). It should resolve xen-utils-<v> from the index as for `auto`.
-  it.fails('an explicit bootloader path that is missing: the versioned xen-utils from the index, never the placeholder "xen-utils-*"', async () => {
+  // Was a bug: an explicit xen.bootloader not on the node yet left the map's placeholder `xen-utils-*` in the
+  // package list (it reached dpkg-query and apt-get literally) instead of xen-utils-<v> from the index.
+  it('an explicit bootloader path that is missing: the versioned xen-utils from the index, never the placeholder "xen-utils-*"', async () => {
     const { host } = debianXen({ installed: XEN_DEBIAN_BASE, bins: ['genisoimage', 'mkinitramfs'] });
     const ctx = makeContext({ host, profile: xenProfile([['bootloader: auto', 'bootloader: /usr/lib/xen-4.20/bin/pygrub']]), facts: await dom0Facts(), check: true });
     await packages.run(ctx);
@@ -455,6 +452,14 @@ describe('services (Xen)', () => {
     expect(r.changes).toEqual(['enable xend.service']);
   });
 
+  // Was a bug: with no xend unit the step ran `systemctl enable xend.service` and failed the run.
+  it('Xen 4.4 without a xend unit: no systemctl on a unit that does not exist (a warning instead of a failed run)', async () => {
+    const { host } = serviceNode([...libvirtOk(), unitState('xencommons.service'), notFound('xen.service'), notFound('xend.service')], { version: '4.4' });
+    const r = await services.run(makeContext({ host, profile: xenProfile(), facts: await dom0Facts() }));
+    expect(changeCalls(host)).toEqual([]);
+    expect(r.warnings?.join('\n')).toMatch(/xend/);
+  });
+
   it('no versioned /usr/lib/xen-<v>: the version comes from `xl info` (4.1 → xend)', async () => {
     const { host } = serviceNode([...libvirtOk(), unitState('xencommons.service'), unitState('xend.service', 'loaded', 'inactive', 'disabled')], { xlInfo: 'host                   : dom0\nxen_major              : 4\nxen_version            : 4.1.6.1\n' });
     const r = await services.run(makeContext({ host, profile: xenProfile(), facts: await dom0Facts() }));
@@ -469,10 +474,8 @@ describe('services (Xen)', () => {
     expect(r.warnings).toEqual(['no Xen service unit (xencommons or xen) found']);
   });
 
-  // BUG (src/steps/services.ts pickLayout + services.run): on a modular libvirt layout the Xen driver's daemon is
-  // virtxend (LIBVIRT_UNITS gathers it), but the step only ever picks virtqemud (QEMU's daemon), so a Xen node with
-  // virtxend.socket disabled and inactive is reported ok and HTCondor's xen:/// connection has no daemon.
-  it.fails('modular libvirt on a Xen node: virtxend (the Xen driver\'s daemon) is the one enabled and started, not virtqemud', async () => {
+  // Was a bug: on a modular layout the step only ever picked virtqemud, so xen:/// could be left without a daemon.
+  it('modular libvirt on a Xen node: virtxend (the Xen driver\'s daemon) is the one enabled and started, not virtqemud', async () => {
     const modular = [...UNITS.modular().filter((u) => !u.name.startsWith('virtxend')),
       unitState('virtxend.service', 'loaded', 'inactive', 'disabled'), unitState('virtxend.socket', 'loaded', 'inactive', 'disabled'),
       unitState('xencommons.service'), notFound('xen.service'), notFound('xend.service')];
