@@ -103,7 +103,7 @@ export const condorConfig: Step = {
     // Stage: the rendered file alone, read as HTCondor would read it, must define exactly our values.
     const staged = `${STATE_DIR}/staged/${basename(path)}`;
     await host.mkdirp(dirname(staged));
-    await host.writeFileAtomic(staged, content, { mode: 0o644 });
+    await host.writeFileAtomic(staged, content, { mode: 0o600 });
     const check = await configVal(host, names, { CONDOR_CONFIG: staged });
     const wrong = notFromOurFile(staged, knobs, check.sources);
     if (wrong.length) {
@@ -119,7 +119,7 @@ export const condorConfig: Step = {
     if (current !== undefined) {
       backup = `${BACKUP_DIR}/${basename(path)}.${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await host.mkdirp(BACKUP_DIR, 0o700);
-      await host.writeFileAtomic(backup, current, { mode: 0o644 });
+      await host.writeFileAtomic(backup, current, { mode: 0o600 });
       await pruneBackups(host, basename(path));
     }
     await host.writeFileAtomic(path, content, { mode: 0o644 });

@@ -88,6 +88,8 @@ describe('condor-config step', () => {
     expect(writes).toEqual([STAGED, JOURNAL_FILE, backup, DROP_IN, JOURNAL_FILE]);
     expect(host.content(backup!)).toBe(OLD);
     expect(host.writes()[0]!.content).toBe(content);
+    // Copies of the config (staged, backup) are root-only: a 0600 config never becomes world-readable through them.
+    expect(host.writes().filter((w) => w.path === STAGED || w.path === backup).map((w) => w.mode)).toEqual([0o600, 0o600]);
 
     // the journal that owes the restart lands before the file that needs it
     const journalAt = host.indexOf((o) => o.op === 'write' && o.path === JOURNAL_FILE && o.content.includes('pendingRestart'));
