@@ -474,6 +474,20 @@ describe('services (Xen)', () => {
     expect(r.warnings).toEqual(['no Xen service unit (xencommons or xen) found']);
   });
 
+  // BUG (src/steps/services.ts pickLayout, `modularInUse`): the modular layout counts as in use only when
+  // virtqemud.socket is enabled, so a Xen-only modular node (no QEMU driver: virtxend.socket enabled, libvirtd
+  // installed but disabled) is taken as monolithic and the step enables and starts libvirtd beside virtxend.
+  it.fails('modular Xen-only node (virtxend.socket enabled, no virtqemud, libvirtd disabled): libvirtd is not enabled or started', async () => {
+    const units = [unitState('libvirtd.service', 'loaded', 'inactive', 'disabled'), unitState('libvirtd.socket', 'loaded', 'inactive', 'disabled'),
+      notFound('virtqemud.service'), notFound('virtqemud.socket'),
+      unitState('virtxend.service', 'loaded', 'inactive', 'disabled'), unitState('virtxend.socket', 'loaded', 'active', 'enabled'),
+      unitState('xencommons.service'), notFound('xen.service'), notFound('xend.service')];
+    const { host } = serviceNode(units);
+    const r = await services.run(makeContext({ host, profile: xenProfile(), facts: await dom0Facts({ libvirt: { units } }) }));
+    expect(changeCalls(host).filter((c) => c.includes('libvirtd'))).toEqual([]);
+    expect(r.summary).toContain('virtxend.service (modular)');
+  });
+
   // Was a bug: on a modular layout the step only ever picked virtqemud, so xen:/// could be left without a daemon.
   it('modular libvirt on a Xen node: virtxend (the Xen driver\'s daemon) is the one enabled and started, not virtqemud', async () => {
     const modular = [...UNITS.modular().filter((u) => !u.name.startsWith('virtxend')),
