@@ -4,7 +4,7 @@ import type { VmpError } from '../errors/vmp-error.ts';
 
 export function jsonRenderer(out: (line: string) => void) {
   return (e: RunEvent) => {
-    if (e.type === 'step') out(JSON.stringify({ type: 'step', step: e.step, status: e.status, summary: e.summary, changes: e.changes, diff: e.diff, warnings: e.warnings, ms: e.ms, error: e.error }));
+    if (e.type === 'step') out(JSON.stringify({ type: 'step', step: e.step, status: e.status, summary: e.summary, changes: e.changes, diff: e.diff, warnings: e.warnings, ms: e.ms, error: e.error, cost: e.cost }));
   };
 }
 

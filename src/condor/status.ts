@@ -2,17 +2,37 @@
 import type { Host } from '../host/host.ts';
 import { couldNotAsk, parseConfigValVerbose, type KnobSource } from './config-val.ts';
 
-export interface SlotVm { name: string; hasVm: boolean; vmType?: string; vmMemory?: number; daemonStartTime?: number }
+export interface SlotVm {
+  name: string; hasVm: boolean; vmType?: string; vmMemory?: number; daemonStartTime?: number;
+  /** The work on the slot, for what a restart costs (see slot-work.ts). */
+  state?: string; activity?: string; remoteOwner?: string; remoteUser?: string; jobId?: string; jobStart?: number;
+  enteredActivity?: number; draining?: boolean; drainRequestId?: string; retirement?: number; vacate?: number;
+  address?: string; drainReason?: string;
+}
 
-export const SLOT_ATTRS = ['Name', 'HasVM', 'VM_Type', 'VM_Memory', 'DaemonStartTime'];
+/** DrainReason is free text: last, so that a tab in it cannot shift the other columns. */
+export const SLOT_ATTRS = [
+  'Name', 'HasVM', 'VM_Type', 'VM_Memory', 'DaemonStartTime', 'State', 'Activity', 'RemoteOwner', 'RemoteUser', 'JobId',
+  'JobStart', 'EnteredCurrentActivity', 'Draining', 'DrainingRequestId', 'MaxJobRetirementTime', 'MachineMaxVacateTime',
+  'MyAddress', 'DrainReason',
+];
 
-/** `condor_status -af:t Name HasVM VM_Type VM_Memory DaemonStartTime`: one tab-separated line per slot. */
+/** `condor_status -af:t <SLOT_ATTRS>`: one tab-separated line per slot (-af evaluates expressions, strings unquoted). */
 export function parseSlotLines(stdout: string): SlotVm[] {
   return stdout.split('\n').filter((l) => l.trim()).map((l) => {
-    const [name, hasVm, vmType, vmMemory, start] = l.split('\t');
-    const num = (s?: string) => (s && /^\d+$/.test(s) ? Number(s) : undefined);
+    const [name, hasVm, vmType, vmMemory, start, state, activity, owner, user, jobId, jobStart, entered, draining, requestId,
+      retirement, vacate, address, ...reason] = l.split('\t');
+    const num = (s?: string) => (s && /^-?\d+$/.test(s) ? Number(s) : undefined);
     const str = (s?: string) => (s && s !== 'undefined' ? s.replace(/^"|"$/g, '') : undefined);
-    return { name: name ?? '', hasVm: hasVm === 'true', vmType: str(vmType), vmMemory: num(vmMemory), daemonStartTime: num(start) };
+    const slot: SlotVm = { name: name ?? '', hasVm: hasVm === 'true', vmType: str(vmType), vmMemory: num(vmMemory), daemonStartTime: num(start) };
+    const extra: Partial<SlotVm> = {
+      state: str(state), activity: str(activity), remoteOwner: str(owner), remoteUser: str(user), jobId: str(jobId),
+      jobStart: num(jobStart), enteredActivity: num(entered), draining: draining === undefined ? undefined : draining === 'true',
+      drainRequestId: str(requestId), retirement: num(retirement), vacate: num(vacate), address: str(address),
+      drainReason: str(reason.length ? reason.join('\t') : undefined),
+    };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (slot as unknown as Record<string, unknown>)[k] = v;
+    return slot;
   });
 }
 

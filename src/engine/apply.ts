@@ -82,7 +82,7 @@ export async function apply(opts: ApplyOptions): Promise<RunReport> {
         error = toVmpError(e).with({ host: host.name, step: step.id });
         r = { status: 'failed', summary: error.message };
       }
-      const res: StepResult = { step: step.id, title: step.title, status: r.status, summary: r.summary, changes: r.changes ?? [], diff: r.diff, warnings: r.warnings ?? [], ms: Date.now() - s0 };
+      const res: StepResult = { step: step.id, title: step.title, status: r.status, summary: r.summary, changes: r.changes ?? [], diff: r.diff, warnings: r.warnings ?? [], ms: Date.now() - s0, ...(r.cost ? { cost: r.cost } : {}) };
       results.push(res);
       emit({ type: 'step', ...res, error: r.status === 'failed' ? error?.toJSON() : undefined });
     }

@@ -8,6 +8,8 @@ export const LOCK_FILE = '/run/vm-provision.lock';
 
 export interface JournalData {
   pendingRestart?: { reason: string; since: string };
+  /** A condor_drain -restart-on-completion vm-provision started and has not seen through: the next run continues or cancels it. */
+  pendingDrain?: { requestId: string; target: string; since: string; reason: string };
   /**
    * The config file vm-provision last wrote: its sha256 (so a later run knows the file is still ours and as written),
    * the backup of what it replaced (none: it created the file), and whether a restarted startd was verified with it.

@@ -137,6 +137,57 @@ const Vm = z
   })
   .meta({ description: 'VM universe settings.' });
 
+export const RESTART_MODES = ['graceful', 'peaceful', 'drain', 'none'] as const;
+export const DRAIN_HOWS = ['graceful', 'quick', 'fast'] as const;
+export const DEFAULT_DRAIN_REASON = 'vm-provision: enable VM universe';
+
+const RestartObject = z
+  .strictObject({
+    mode: z.enum(RESTART_MODES).default('graceful').meta({
+      description: 'graceful: condor_restart -startd (running jobs are vacated unless MaxJobRetirementTime covers them); peaceful: condor_restart -peaceful -startd (no new jobs; restart when the last one ends); drain: condor_drain -restart-on-completion (HTCondor 8.9.13/9.0+); none: only report the restart as owed.',
+    }),
+    timeout: z.int().min(10).max(31_536_000).default(86_400).meta({
+      description: 'Seconds to wait for running jobs (peaceful, drain) before giving up: the drain is cancelled and the config handled per verify.onFailure.',
+    }),
+    drain: z
+      .strictObject({
+        how: z.enum(DRAIN_HOWS).default('graceful').meta({ description: 'condor_drain -graceful (retirement and vacate time honoured), -quick (vacate time only) or -fast (neither).' }),
+        reason: configString()
+          .min(1)
+          .max(200)
+          .default(DEFAULT_DRAIN_REASON)
+          .meta({ description: 'Advertised as DrainReason while draining; vm-provision recognises its own drains by the leading "vm-provision".' }),
+      })
+      .prefault({})
+      .meta({ description: 'How to drain (mode: drain).' }),
+  })
+  .meta({ description: 'Restart of the startd after the VM config changed.' });
+
+const { $schema: _restartDialect, ...restartObjectJson } = z.toJSONSchema(RestartObject, { io: 'input' }) as Record<string, unknown>;
+
+/** `startd` (= mode graceful) and `none` are the original short forms; both become the object before validation. */
+const Restart = z
+  .preprocess((value, ctx) => {
+    if (value === 'startd') return { mode: 'graceful' };
+    if (value === 'none') return { mode: 'none' };
+    if (typeof value === 'string') {
+      ctx.addIssue({
+        code: 'custom', input: value,
+        message: `must be startd, none, or a mapping {mode, timeout, drain}, got the string ${JSON.stringify(value.slice(0, 40))}`,
+        params: { hint: 'e.g. restart: {mode: peaceful} (modes: graceful, peaceful, drain, none)' },
+      });
+      return z.NEVER;
+    }
+    return value;
+  }, RestartObject)
+  .prefault('startd')
+  // The JSON Schema shows both written forms (zod would show only the object).
+  .meta({
+    description: 'How to restart the startd after writing the config: startd (= mode graceful), none, or {mode, timeout, drain}.',
+    type: undefined, properties: undefined, additionalProperties: undefined, default: 'startd',
+    anyOf: [{ type: 'string', enum: ['startd', 'none'] }, restartObjectJson],
+  } as Record<string, unknown>);
+
 const Condor = z
   .strictObject({
     configFile: nodePath('/etc/condor/config.d/50-vm-universe.config', { auto: true })
@@ -146,10 +197,7 @@ const Condor = z
           'Config file to write: auto = <last directory of LOCAL_CONFIG_DIR>/50-vm-universe.config, otherwise an absolute path.',
         examples: ['auto', '/etc/condor/config.d/50-vm-universe.config'],
       }),
-    restart: z
-      .enum(['startd', 'none'])
-      .default('startd')
-      .meta({ description: 'What to restart after writing the config: startd, or none.' }),
+    restart: Restart,
     vm: Vm,
   })
   .meta({ description: 'HTCondor configuration.' });
@@ -259,3 +307,4 @@ export type Profile = z.output<typeof HostProfileSchema>;
 export type ProfileInput = z.input<typeof HostProfileSchema>;
 export type XenSection = z.output<typeof XenSectionSchema>;
 export type VmwareSection = z.output<typeof VmwareSectionSchema>;
+export type RestartSpec = z.output<typeof RestartObject>;

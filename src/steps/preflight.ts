@@ -8,6 +8,7 @@ import { refuseForeignConfig } from './config-ownership.ts';
 import { checkSupport } from '../condor/support.ts';
 import { checkNetworkingTypes } from '../condor/knobs.ts';
 import { vmwareChecks } from '../vmware/checks.ts';
+import { checkRestartMode } from '../condor/restart-modes.ts';
 
 function kvmChecks(ctx: RunContext, found: string[]) {
   const { kvm } = ctx.facts;
@@ -53,6 +54,7 @@ export const preflight: Step = {
     checkSupport(profile.hypervisor, facts.condor.version);
     // Before any change: a networking type this HTCondor or hypervisor lacks (e.g. user/passt before 25.12.2).
     checkNetworkingTypes({ profile, version: facts.condor.version, os: 'linux', found: {} });
+    checkRestartMode(profile.condor.restart, facts.condor.version);
     if (profile.hypervisor === 'kvm') kvmChecks(ctx, found);
     else if (profile.hypervisor === 'xen') {
       xenChecks(ctx, found);

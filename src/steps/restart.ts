@@ -1,8 +1,11 @@
-// Restart: `condor_restart -startd` only when our config changed, a previous run owes one that the startd has not
-// taken since, or the running startd was configured otherwise / does not advertise the VM universe (it re-runs
-// the gahp test only at start).
+// Restart: only when our config changed, a previous run owes one that the startd has not taken since, or the
+// running startd was configured otherwise / does not advertise the VM universe (it re-runs the gahp test only at
+// start). How (condor.restart.mode): graceful, peaceful or drain; the summary says what it costs the running jobs.
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
-import { askStartd, querySlots, runningDiffers, slotsAdvertiseVm, type StartdAnswer } from '../condor/status.ts';
+import { askStartd, querySlots, runningDiffers, slotsAdvertiseVm, type SlotVm, type StartdAnswer } from '../condor/status.ts';
+import { nodeWork, restartCost, type RestartCost } from '../condor/slot-work.ts';
+import { isOurDrain, modeTitle, restartArgv } from '../condor/restart-modes.ts';
+import { cancelDrain, startDrain } from '../condor/drain.ts';
 import type { RunContext, Step } from './step.ts';
 import { isStaged } from './preflight.ts';
 
@@ -34,11 +37,11 @@ export async function askRunningStartd(ctx: RunContext): Promise<StartdAnswer> {
   return ctx.state.startd;
 }
 
-export async function restartStartd(ctx: RunContext): Promise<number> {
+export async function restartStartd(ctx: RunContext, argv: string[] = ['condor_restart', '-startd']): Promise<number> {
   const at = await ctx.host.now();
-  const r = await ctx.host.exec('condor_restart', ['-startd'], { timeoutMs: 60_000 });
+  const r = await ctx.host.exec(argv[0]!, argv.slice(1), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
-    throw new VmpError('RESTART', `condor_restart -startd failed (exit ${r.exitCode})`, {
+    throw new VmpError('RESTART', `${argv.join(' ')} failed (exit ${r.exitCode})`, {
       hint: 'is condor_master running? (systemctl status condor); the restart stays pending and the next run retries it',
       context: commandContext(r),
     });
@@ -46,18 +49,71 @@ export async function restartStartd(ctx: RunContext): Promise<number> {
   return at;
 }
 
+const latestStart = (slots: SlotVm[]) => slots.map((s) => s.daemonStartTime ?? 0).reduce((a, b) => Math.max(a, b), 0);
+const shellWord = (a: string) => (/^[\w@%+=:,./<>?&-]+$/.test(a) ? a : JSON.stringify(a));
+
+/**
+ * A drain a previous run started (journal): done (the startd restarted since), still on (continue it when the mode
+ * is still drain, else cancel it), or gone (cancelled by someone). Returns a note for the summary.
+ */
+async function settlePendingDrain(ctx: RunContext): Promise<{ note?: string; continuing?: boolean }> {
+  const { journal, state } = ctx;
+  const pd = journal.data.pendingDrain!;
+  const machine = ctx.facts.condor.fullHostname ?? ctx.facts.hostname;
+  const q = await querySlots(ctx.host, machine);
+  if (q.error) {
+    throw new VmpError('RESTART', `a previous run's drain (request id ${pd.requestId}, since ${pd.since}) is pending, and condor_status cannot tell whether it is still on: ${q.error}`, {
+      hint: `check with condor_status -af Name Draining DrainingRequestId; cancel it with ${cancelLine(pd)} if you like; then run vm-provision again`,
+    });
+  }
+  state.slots = q.slots;
+  const started = latestStart(q.slots);
+  if (started * 1000 > Date.parse(pd.since)) {
+    if (!ctx.check) await journal.update({}, ['pendingDrain']);
+    return { note: `the drain of ${pd.since} (request id ${pd.requestId}) completed and the startd restarted at ${new Date(started * 1000).toISOString()}` };
+  }
+  const on = q.slots.some((s) => s.draining && s.drainRequestId === pd.requestId);
+  if (on && ctx.profile.condor.restart.mode === 'drain') {
+    state.drain = { requestId: pd.requestId, target: pd.target };
+    state.restartedAt = Math.floor(Date.parse(pd.since) / 1000);
+    state.restartReason ??= journal.data.pendingRestart?.reason ?? pd.reason;
+    return { continuing: true };
+  }
+  if (on) {
+    if (ctx.check) return { note: `would cancel the drain a previous run started (request id ${pd.requestId}): condor.restart.mode is now ${ctx.profile.condor.restart.mode}` };
+    await cancelDrain(ctx.host, pd.requestId, pd.target);
+  }
+  if (!ctx.check) await journal.update({}, ['pendingDrain']);
+  return { note: on ? `cancelled the drain a previous run started (request id ${pd.requestId}): condor.restart.mode is now ${ctx.profile.condor.restart.mode}`
+    : `the drain a previous run started (request id ${pd.requestId}) is no longer on` };
+}
+
+const cancelLine = (pd: { requestId: string; target: string }) => `condor_drain -cancel -request-id ${pd.requestId} '${pd.target}'`;
+
 export const restart: Step = {
   id: 'restart',
   title: 'Restart the startd when the VM config changed',
   async run(ctx) {
     const { state, journal } = ctx;
     const want = expected(ctx);
+    const spec = ctx.profile.condor.restart;
     let reason = state.restartReason;
     if (isStaged(ctx)) {
       // Off a Dom0 the gahp test for xen can only fail: keep the restart owed until the node runs Xen.
       if (reason && !ctx.check) await journal.update({ pendingRestart: { reason: `staged for Xen: ${reason}`, since: await nodeIsoNow(ctx) } });
       const owed = reason ?? journal.data.pendingRestart?.reason;
       return { status: 'pending', summary: `${DEFERRED}${owed ? ` (restart owed: ${owed})` : ''}` };
+    }
+    const notes: string[] = [];
+    if (journal.data.pendingDrain) {
+      const settled = await settlePendingDrain(ctx);
+      if (settled.note) notes.push(settled.note);
+      if (settled.continuing) {
+        const pd = journal.data.pendingDrain;
+        const cost = await costNow(ctx, state.slots);
+        const summary = `${ctx.check ? 'would keep waiting for' : 'continuing'} the drain a previous run started at ${pd.since} (request id ${pd.requestId}): ${cost.message}`;
+        return { status: ctx.check ? 'pending' : 'changed', summary, changes: [`wait for drain request ${pd.requestId}`], cost };
+      }
     }
     let owed = journal.data.pendingRestart;
     const warnings: string[] = [];
@@ -70,7 +126,7 @@ export const restart: Step = {
       const differs = running.sources ? runningDiffers(running.sources, wantedRunning(ctx)) : undefined;
       if (owed) {
         // A startd that started after the restart was owed, or runs exactly the files' values, has taken the config.
-        const started = q.slots.map((s) => s.daemonStartTime ?? 0).reduce((a, b) => Math.max(a, b), 0);
+        const started = latestStart(q.slots);
         const restartedSince = started * 1000 > Date.parse(owed.since);
         if (differs?.length === 0 || (differs === undefined && restartedSince)) {
           if (!ctx.check) await journal.update({}, ['pendingRestart']);
@@ -91,19 +147,69 @@ export const restart: Step = {
         if (running.error && !reason) warnings.push(`could not ask the startd what it was configured with (condor_config_val -startd: ${running.error}); compared HasVM and VM_Type only`);
       }
     }
+    const withNotes = (s: string) => [...notes, s].join('; ');
     if (!reason) {
       const summary = taken || (warnings.length ? 'no config change; no restart forced' : 'no restart needed: config unchanged and the running startd has it');
-      return { status: 'ok', summary, warnings };
+      return { status: 'ok', summary: withNotes(summary), warnings };
     }
     state.restartReason = reason;
-    if (ctx.profile.condor.restart === 'none') {
+    if (spec.mode === 'none') {
       if (!ctx.check && !owed) await journal.update({ pendingRestart: { reason, since: await nodeIsoNow(ctx) } });
-      return { status: 'pending', summary: `restart needed (${reason}) but condor.restart is none: run condor_restart -startd`, warnings: ['the VM_* change takes effect only at the next startd restart'] };
+      return { status: 'pending', summary: withNotes(`restart needed (${reason}) but condor.restart is none: run condor_restart -startd`), warnings: ['the VM_* change takes effect only at the next startd restart'] };
     }
-    if (ctx.check) return { status: 'pending', summary: `would restart the startd: ${reason}`, changes: ['condor_restart -startd'] };
+    const cost = await costNow(ctx, state.slots);
+    const work = cost.runningJobs;
+    const target = state.slots?.find((s) => s.address)?.address;
+    if (spec.mode === 'drain') {
+      if (!target) {
+        const why = `cannot drain: the startd's address (MyAddress) is not in its slot ads (${cost.message})`;
+        if (ctx.check) warnings.push(why);
+        else throw new VmpError('RESTART', why, { hint: 'check that condor_status -startd -af MyAddress answers on this node; or use condor.restart mode peaceful' });
+      }
+      if (cost.draining && !isOurDrain(cost.draining.reason)) {
+        const why = `the startd is already draining (DrainReason "${cost.draining.reason ?? ''}", request id ${cost.draining.requestId ?? 'unknown'}): a second drain would be refused`;
+        if (ctx.check) warnings.push(why);
+        else {
+          throw new VmpError('RESTART', why, {
+            hint: `let that drain finish (the next run restarts then), or cancel it: condor_drain -cancel -request-id ${cost.draining.requestId ?? '<id>'} '${target}'; or use mode peaceful`,
+          });
+        }
+      }
+    }
+    const argv = spec.mode === 'drain' ? restartArgv(spec, target ?? '<MyAddress>') : restartArgv(spec);
+    const line = argv.map(shellWord).join(' ');
+    if (ctx.check) return { status: 'pending', summary: withNotes(`would ${modeTitle(spec)}: ${reason}; ${cost.message}`), changes: [line], warnings, cost };
     // Journal before acting, so a run killed here still restarts next time.
     if (!owed) await journal.update({ pendingRestart: { reason, since: await nodeIsoNow(ctx) } });
-    state.restartedAt = await restartStartd(ctx);
-    return { status: 'changed', summary: `condor_restart -startd: ${reason}`, changes: ['condor_restart -startd'] };
+    if (spec.mode === 'drain' && cost.draining && isOurDrain(cost.draining.reason) && cost.draining.requestId) {
+      // Ours, but the journal lost it (e.g. written by hand away): wait for it rather than ask for a second one.
+      state.drain = { requestId: cost.draining.requestId, target: target! };
+      state.restartedAt = await ctx.host.now();
+      await journal.update({ pendingDrain: { requestId: cost.draining.requestId, target: target!, since: await nodeIsoNow(ctx), reason } });
+      return { status: 'changed', summary: withNotes(`waiting for the vm-provision drain already on (request id ${cost.draining.requestId}): ${reason}; ${cost.message}`), changes: [`wait for drain request ${cost.draining.requestId}`], cost };
+    }
+    if (spec.mode === 'drain') {
+      const at = await ctx.host.now();
+      const requestId = await startDrain(ctx.host, argv, target!);
+      await journal.update({ pendingDrain: { requestId, target: target!, since: new Date(at * 1000).toISOString(), reason } });
+      state.drain = { requestId, target: target! };
+      state.restartedAt = at;
+    } else {
+      state.restartedAt = await restartStartd(ctx, argv);
+    }
+    const waits = spec.mode !== 'graceful' && work.length ? ` (verify waits up to ${spec.timeout} s for them)` : '';
+    return { status: 'changed', summary: withNotes(`${line}: ${reason}; ${cost.message}${waits}`), changes: [line], cost };
   },
 };
+
+/** What restarting now costs, from this run's slot ads (queried if not yet). */
+export async function costNow(ctx: RunContext, slots: SlotVm[] | undefined): Promise<RestartCost> {
+  let error: string | undefined;
+  if (!slots) {
+    const q = await querySlots(ctx.host, ctx.facts.condor.fullHostname ?? ctx.facts.hostname);
+    error = q.error;
+    if (!q.error) ctx.state.slots = slots = q.slots;
+  }
+  const cost = restartCost(ctx.profile.condor.restart, slots ? nodeWork(slots, await ctx.host.now()) : undefined, error && `condor_status: ${error}`);
+  return cost;
+}

@@ -4,6 +4,7 @@ import type { Profile } from '../profile/index.ts';
 import type { Facts } from '../facts/gather.ts';
 import type { Journal } from '../engine/journal.ts';
 import type { SlotVm, StartdAnswer } from '../condor/status.ts';
+import type { RestartCost } from '../condor/slot-work.ts';
 
 export type StepStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'pending';
 
@@ -14,6 +15,8 @@ export interface StepOutcome {
   changes?: string[];
   diff?: string;
   warnings?: string[];
+  /** The restart step: what the restart does (or would do) to the work on the node. */
+  cost?: RestartCost;
 }
 
 /** What earlier steps did or (in --check) would do, so later steps plan from it. */
@@ -33,6 +36,8 @@ export interface RunState {
   xen?: { kernelVersion?: string; initrd?: string; bootloader?: string };
   restartedAt?: number;
   slots?: SlotVm[];
+  /** A drain this run started or continues: verify waits for it, and cancels it on timeout. */
+  drain?: { requestId: string; target: string };
 }
 
 export interface RunContext {

@@ -9,6 +9,8 @@ import { findGahpReason } from '../condor/gahp-reasons.ts';
 import { restoreConfig } from './condor-config.ts';
 import { sha256 } from './config-ownership.ts';
 import { DEFERRED, expected, restartStartd } from './restart.ts';
+import { nodeWork, describeJob, formatDuration, waitingMessage, type NodeWork } from '../condor/slot-work.ts';
+import { cancelDrain } from '../condor/drain.ts';
 import { isStaged } from './preflight.ts';
 import type { RunContext, Step } from './step.ts';
 
@@ -28,6 +30,73 @@ async function rollbackSource(ctx: RunContext): Promise<{ path: string; before: 
   return before === undefined ? undefined : { path: last.path, before, from: `the run of ${last.writtenAt} (backup ${last.backup})` };
 }
 
+/** Poll intervals: 1 s around a restart; while jobs run, longer the longer the wait (the collector serves a pool). */
+export const polling = { idleMs: 1000, busyMinMs: 2000, busyMaxMs: 30_000 };
+
+/**
+ * peaceful / drain: wait, up to condor.restart.timeout from the restart command, for a startd started after it.
+ * On timeout the drain is cancelled and the config handled per verify.onFailure — without a restart: the running
+ * startd never left the previous config.
+ */
+async function waitForRestart(ctx: RunContext, since: number, machine: string): Promise<void> {
+  const spec = ctx.profile.condor.restart;
+  const already = Math.max(0, (await ctx.host.now()) - since);
+  const started = Date.now() - already * 1000;
+  const deadline = started + spec.timeout * 1000;
+  const what = ctx.state.drain ? 'drain to complete and the startd to restart' : 'startd to restart';
+  let work: NodeWork | undefined;
+  let endedAt: number | undefined;
+  let lastShown = '';
+  for (;;) {
+    const q = await querySlots(ctx.host, machine);
+    if (!q.error && q.slots.some((s) => (s.daemonStartTime ?? 0) >= since - 2)) return;
+    if (!q.error) {
+      work = nodeWork(q.slots, await ctx.host.now());
+      // A drain that ended without restarting (cancelled by someone) would keep us waiting for nothing.
+      if (ctx.state.drain && q.slots.length && !q.slots.some((s) => s.draining)) {
+        endedAt ??= Date.now();
+        if (Date.now() - endedAt > 5000) return giveUp(ctx, work, `the drain (request id ${ctx.state.drain.requestId}) ended without restarting the startd (cancelled by someone?)`);
+      } else endedAt = undefined;
+    }
+    const waited = (Date.now() - started) / 1000;
+    if (Date.now() >= deadline) return giveUp(ctx, work, `the startd did not restart within condor.restart.timeout ${spec.timeout} s (waited ${formatDuration(waited)})`);
+    const msg = waitingMessage(q.error ? undefined : work, waited, what);
+    if (msg !== lastShown) ctx.progress(msg);
+    lastShown = msg;
+    const busy = work?.running.length ? Math.min(polling.busyMaxMs, Math.max(polling.busyMinMs, waited * 50)) : polling.idleMs;
+    await sleep(Math.min(busy, Math.max(0, deadline - Date.now())));
+  }
+}
+
+async function giveUp(ctx: RunContext, work: NodeWork | undefined, what: string): Promise<never> {
+  const parts: string[] = [];
+  const jobs = work?.running ?? [];
+  parts.push(jobs.length ? `${jobs.length} job${jobs.length === 1 ? '' : 's'} still running (${jobs.map((j) => describeJob(j)).join(', ')})` : work ? 'no job running' : 'the slot ads could not be read');
+  let hint = 'raise condor.restart.timeout, or restart when the node is idle';
+  const drain = ctx.state.drain;
+  if (drain) {
+    try {
+      await cancelDrain(ctx.host, drain.requestId, drain.target);
+      await ctx.journal.update({}, ['pendingDrain']);
+      parts.push(`the drain was cancelled (request id ${drain.requestId}): the node accepts jobs again`);
+    } catch (e) {
+      parts.push(`${(e as Error).message} (kept in the journal: the next run cancels or continues it)`);
+      hint = (e as VmpError).hint ?? hint;
+    }
+  } else {
+    parts.push('a peaceful restart cannot be called off: the startd starts no new jobs and restarts once they end');
+  }
+  const source = await rollbackSource(ctx);
+  if (ctx.profile.verify.onFailure === 'rollback' && source) {
+    await restoreConfig(ctx.host, source.path, source.before);
+    await ctx.journal.update({}, ['lastConfig', 'pendingRestart']);
+    parts.push(`the previous config was put back in ${source.path} (the running startd never left it: no restart)`);
+  } else {
+    parts.push(source ? 'the new config was kept (verify.onFailure: keep): the restart stays owed' : 'nothing to roll back: no unverified config written by vm-provision');
+  }
+  throw new VmpError('RESTART', `${what}: ${parts.join('; ')}`, { hint });
+}
+
 async function markVerified(ctx: RunContext): Promise<void> {
   const last = ctx.journal.data.lastConfig;
   await ctx.journal.update(last && last.verified === false ? { lastConfig: { ...last, verified: true } } : {}, ['pendingRestart']);
@@ -41,7 +110,8 @@ export const verify: Step = {
     const want = expected(ctx);
     if (isStaged(ctx)) return { status: 'pending', summary: `${DEFERRED} (then the startd is restarted and VM_Type xen verified)` };
     if (ctx.check) {
-      if (state.restartReason) return { status: 'pending', summary: `would wait for HasVM, VM_Type ${want.vmType}, VM_MEMORY ${want.vmMemory} after the restart` };
+      const jobs = ctx.profile.condor.restart.mode === 'peaceful' || ctx.profile.condor.restart.mode === 'drain' ? ` (after up to ${formatDuration(ctx.profile.condor.restart.timeout)} for running jobs)` : '';
+      if (state.restartReason) return { status: 'pending', summary: `would wait for HasVM, VM_Type ${want.vmType}, VM_MEMORY ${want.vmMemory} after the restart${jobs}` };
       return { status: 'ok', summary: `advertised now: ${describeSlots(state.slots ?? [])}` };
     }
     if (state.restartedAt === undefined) {
@@ -50,9 +120,16 @@ export const verify: Step = {
       return { status: 'ok', summary: 'no restart; slot ads not readable', warnings: ['could not confirm HasVM from the collector'] };
     }
     const since = state.restartedAt;
+    const machine = ctx.facts.condor.fullHostname ?? ctx.facts.hostname;
+    const mode = ctx.profile.condor.restart.mode;
+    const t0 = Date.now();
+    if (mode === 'peaceful' || mode === 'drain') {
+      await waitForRestart(ctx, since, machine);
+      await ctx.journal.update({}, ['pendingDrain']);
+    }
+    const waitedForJobs = Math.round((Date.now() - t0) / 1000);
     const started = Date.now();
     const deadline = started + ctx.profile.verify.timeout * 1000;
-    const machine = ctx.facts.condor.fullHostname ?? ctx.facts.hostname;
     let fresh: SlotVm[] = [];
     let failedAt: number | undefined;
     let unanswered: string | undefined;
@@ -68,7 +145,7 @@ export const verify: Step = {
         memory = got?.defined ? got.value : undefined;
         if (asked.error || memory === String(want.vmMemory)) {
           await markVerified(ctx);
-          return { status: 'ok', summary: `${describeSlots(fresh)}${asked.error ? '' : `, VM_MEMORY=${memory}`} (${Math.round((Date.now() - started) / 1000)} s after restart)` };
+          return { status: 'ok', summary: `${describeSlots(fresh)}${asked.error ? '' : `, VM_MEMORY=${memory}`} (${Math.round((Date.now() - started) / 1000)} s after restart${waitedForJobs >= 1 ? `, ${formatDuration(waitedForJobs)} waiting for the ${mode} restart` : ''})` };
         }
         break;
       }

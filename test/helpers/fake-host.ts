@@ -498,3 +498,160 @@ export function condorConfigVal(sim: CondorConfigSim = {}): ExecHandler {
     return verboseOutput(cfg, args, defaults, subsys);
   };
 }
+
+// ---- a small startd with work on it ----
+// Slot ads as `condor_status -l` prints them (captured fixtures), jobs that end at a set time, and the commands
+// vm-provision uses to restart it: condor_restart [-peaceful] -startd, condor_drain [-graceful|-quick|-fast]
+// [-reason R] -restart-on-completion ADDR (request ids from 1, printed with -verbose), condor_drain -cancel
+// -request-id N ADDR. Retirement follows the real startd: a job may run until MaxJobRetirementTime −
+// MachineMaxVacateTime from its start, then it is vacated (requeued); -peaceful waits for every job.
+
+export type ClassAd = Map<string, string>;
+
+/** `condor_status -l` output → one map per ad, raw values (strings keep their quotes). */
+export function parseLongAds(text: string): ClassAd[] {
+  return text.split(/\n\s*\n/).map((block) => {
+    const ad: ClassAd = new Map();
+    for (const l of block.split('\n')) {
+      const m = /^(\w+) = (.*)$/.exec(l);
+      if (m) ad.set(m[1]!, m[2]!);
+    }
+    return ad;
+  }).filter((ad) => ad.size > 0);
+}
+
+/** What `-af` prints for a raw value: strings unquoted, `a * b` evaluated, anything else as written. */
+export function afValue(raw: string | undefined): string {
+  if (raw === undefined) return 'undefined';
+  const str = /^"(.*)"$/.exec(raw);
+  if (str) return str[1]!;
+  const mul = /^(\d+) \* (\d+)$/.exec(raw);
+  if (mul) return String(Number(mul[1]) * Number(mul[2]));
+  return raw;
+}
+
+export interface StartdEvent { at: number; what: string }
+export interface FakeJobEnd { slot: string; end: number }
+
+export class FakeStartd {
+  ads: ClassAd[];
+  /** Job end times (node clock) per slot name; a job without one runs forever. */
+  readonly ends = new Map<string, number>();
+  readonly events: StartdEvent[] = [];
+  /** Jobs vacated (requeued), by JobId. */
+  readonly vacated: string[] = [];
+  readonly completed: string[] = [];
+  private peaceful = false;
+  private drain?: { id: string; how: string; reason: string; restart: boolean; at: number };
+  private nextId = 1;
+  /** Seconds between "restart" and the new DaemonStartTime (the master's backoff). */
+  restartDelay = 0;
+  /** Set: every condor_status fails with this reply. */
+  collectorFailure?: ExecReply;
+
+  constructor(readonly host: FakeHost, longAds: string, opts: { machine?: string } = {}) {
+    this.ads = parseLongAds(longAds);
+    if (opts.machine) {
+      const old = afValue(this.ads[0]?.get('Machine'));
+      for (const ad of this.ads) for (const [k, v] of ad) ad.set(k, v.split(old).join(opts.machine));
+    }
+    host
+      .on((c) => c.cmd === 'condor_status' && (c.args[0] === '-af:t' || c.args[0] === '-af'), (c) => this.status(c.args))
+      .on(['condor_restart', '-startd'], () => { this.tick(); this.restartNow('graceful'); return { stdout: `Sent "Restart" command for "startd" to master ${host.name}\n` }; })
+      .on(['condor_restart', '-peaceful', '-startd'], () => { this.peaceful = true; this.events.push({ at: host.clock, what: 'peaceful' }); this.tick(); return { stdout: `Sent "Restart-Peaceful" command for "startd" to master ${host.name}\n` }; })
+      .on((c) => c.cmd === 'condor_drain', (c) => this.drainCommand(c.args));
+  }
+
+  get address(): string { return afValue(this.ads[0]?.get('MyAddress')); }
+  get daemonStart(): number { return Number(this.ads[0]?.get('DaemonStartTime') ?? 0); }
+  running(): ClassAd[] { return this.ads.filter((a) => a.has('JobId') && /"(Claimed|Preempting)"/.test(a.get('State') ?? '')); }
+  isDraining(): boolean { return !!this.drain; }
+
+  /** Sets a policy knob on every slot ad (as the startd publishes it), e.g. MaxJobRetirementTime 1200. */
+  set(attr: string, raw: string): this { for (const ad of this.ads) ad.set(attr, raw); return this; }
+
+  /** Moves the startd on to the host's clock: jobs end or are vacated, a pending peaceful/drain restart happens. */
+  tick(): void {
+    const now = this.host.clock;
+    for (const ad of this.running()) {
+      const name = afValue(ad.get('Name'));
+      const end = this.ends.get(name);
+      const jobId = afValue(ad.get('JobId'));
+      if (end !== undefined && end <= now) { this.completed.push(jobId); this.freeSlot(ad); continue; }
+      if (this.drain && this.drain.how === 'graceful') {
+        const r = Number(afValue(ad.get('MaxJobRetirementTime')));
+        const v = Number(afValue(ad.get('MachineMaxVacateTime')));
+        const start = Number(ad.get('JobStart'));
+        if (now - start >= r - v) { this.vacated.push(jobId); this.freeSlot(ad); }
+      }
+    }
+    if (this.peaceful && !this.running().length) this.restartNow('peaceful');
+    if (this.drain?.restart && !this.running().length) this.restartNow('drain');
+  }
+
+  private freeSlot(ad: ClassAd): void {
+    if (afValue(ad.get('SlotType')) === 'Dynamic') { this.ads = this.ads.filter((a) => a !== ad); return; }
+    for (const k of ['JobId', 'RemoteOwner', 'RemoteUser', 'JobStart']) ad.delete(k);
+    ad.set('State', '"Unclaimed"').set('Activity', '"Idle"');
+  }
+
+  private restartNow(mode: string): void {
+    for (const ad of this.running()) { this.vacated.push(afValue(ad.get('JobId'))); this.freeSlot(ad); }
+    const at = this.host.clock + this.restartDelay;
+    for (const ad of this.ads) {
+      for (const k of ['Draining', 'DrainingRequestId', 'DrainReason']) ad.delete(k);
+      ad.set('DaemonStartTime', String(at));
+      if (afValue(ad.get('State')) === 'Drained') ad.set('State', '"Unclaimed"').set('Activity', '"Idle"');
+    }
+    this.peaceful = false;
+    this.drain = undefined;
+    this.events.push({ at, what: `restart (${mode})` });
+  }
+
+  private status(args: string[]): ExecReply {
+    if (this.collectorFailure) return this.collectorFailure;
+    this.tick();
+    const sep = args[0] === '-af:t' ? '\t' : ' ';
+    const ci = args.indexOf('-constraint');
+    const attrs = args.slice(1, ci < 0 ? undefined : ci);
+    const constraint = ci < 0 ? '' : args[ci + 1] ?? '';
+    const machine = /Machine == "([^"]*)"/.exec(constraint)?.[1];
+    const ads = this.ads.filter((ad) => (machine === undefined || afValue(ad.get('Machine')) === machine)
+      && (!constraint.includes('Draining =?= true') || ad.get('Draining') === 'true'));
+    return { stdout: ads.map((ad) => attrs.map((a) => afValue(ad.get(a))).join(sep) + '\n').join('') };
+  }
+
+  private drainCommand(args: string[]): ExecReply {
+    this.tick();
+    const target = args.at(-1);
+    if (target !== this.address) return { exitCode: 1, stderr: `ERROR: unknown host ${target}\n` };
+    if (args.includes('-cancel')) {
+      const id = args[args.indexOf('-request-id') + 1];
+      if (!this.drain || (id && id !== this.drain.id)) {
+        return { exitCode: 1, stderr: `Attempt to send CANCEL_DRAIN_JOBS to startd ${target} failed\nReceived failure from (null) in response to CANCEL_DRAIN_JOBS request: error code 10002: No matching draining request id ${id}.\n` };
+      }
+      for (const ad of this.ads) {
+        for (const k of ['Draining', 'DrainingRequestId', 'DrainReason']) ad.delete(k);
+        if (afValue(ad.get('State')) === 'Drained') ad.set('State', '"Unclaimed"').set('Activity', '"Idle"');
+        else if (afValue(ad.get('Activity')) === 'Retiring') ad.set('Activity', '"Busy"');
+      }
+      this.events.push({ at: this.host.clock, what: `cancel ${this.drain.id}` });
+      this.drain = undefined;
+      return {};
+    }
+    const how = args.includes('-fast') ? 'fast' : args.includes('-quick') ? 'quick' : 'graceful';
+    const reason = args.includes('-reason') ? args[args.indexOf('-reason') + 1]! : 'by root';
+    const id = String(this.nextId++);
+    this.drain = { id, how, reason, restart: args.includes('-restart-on-completion'), at: this.host.clock };
+    for (const ad of this.ads) {
+      ad.set('Draining', 'true').set('DrainingRequestId', `"${id}"`).set('DrainReason', JSON.stringify(reason));
+      if (afValue(ad.get('State')) === 'Unclaimed') ad.set('State', '"Drained"').set('Activity', '"Retiring"');
+      else ad.set('Activity', '"Retiring"');
+    }
+    if (how !== 'graceful') for (const ad of this.running()) { this.vacated.push(afValue(ad.get('JobId'))); this.freeSlot(ad); }
+    this.events.push({ at: this.host.clock, what: `drain ${id} ${how}` });
+    this.tick();
+    const verbose = args.includes('-verbose') ? `\tRequest id: ${id}\n` : '';
+    return { stdout: `Sent request to drain the startd ${target} with (null). This only affects the single startd; any other startds running on the same host will not be drained.\n${verbose}` };
+  }
+}

@@ -4,9 +4,10 @@ import { restart } from '../../src/steps/restart.ts';
 import { JOURNAL_FILE } from '../../src/engine/journal.ts';
 import { isVmpError } from '../../src/errors/vmp-error.ts';
 import { FakeHost, output } from '../helpers/fake-host.ts';
+import { SLOT_ATTRS } from '../../src/condor/status.ts';
 import { HOST, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
 
-const STATUS = ['condor_status', '-af:t', 'Name', 'HasVM', 'VM_Type', 'VM_Memory', 'DaemonStartTime', '-constraint', `Machine == "${HOST}"`];
+const STATUS = ['condor_status', '-af:t', ...SLOT_ATTRS, '-constraint', `Machine == "${HOST}"`];
 const RESTART = ['condor_restart', '-startd'];
 const vmAd = `slot1@${HOST}\ttrue\tkvm\t1024\t1795468548\n`;
 const noVmAd = output('condor_status-af-novm.stdout').replace('vmp-cliypoe-1', HOST);
@@ -16,6 +17,7 @@ const ASK = ['condor_config_val', '-startd', '-v', 'VM_TYPE', 'VM_MEMORY'];
 const running = (type: string, memory: number) => ({ stdout: `VM_TYPE = ${type}\n # at: /etc/condor/config.d/50-vm-universe.config, line 5\n # raw: VM_TYPE = ${type}\n\nVM_MEMORY = ${memory}\n # at: /etc/condor/config.d/50-vm-universe.config, line 8\n # raw: VM_MEMORY = ${memory}\n\n` });
 const node = (startd: { stdout?: string; exitCode?: number; stderr?: string } = running('kvm', 1024)) => new FakeHost().dir('/var/lib')
   .on(RESTART, { stdout: 'Sent "Restart" command for "startd" to master\n' })
+  .on(STATUS, { stdout: vmAd })
   .on(ASK, startd);
 
 describe('restart step', () => {
@@ -24,12 +26,14 @@ describe('restart step', () => {
     const ctx = makeContext({ host, state: { restartReason: 'config changed', configChanged: true } });
     const r = await restart.run(ctx);
     expect(r).toMatchObject({ status: 'changed', changes: ['condor_restart -startd'] });
-    expect(host.commandLines()).toEqual(['condor_restart -startd']);
-    expect(host.calls[0]!.opts.timeoutMs).toBe(60_000);
+    // the slot ads first (what the restart costs), then the restart
+    expect(host.commandLines()).toEqual([STATUS.join(' '), 'condor_restart -startd']);
+    expect(host.calls[1]!.opts.timeoutMs).toBe(60_000);
+    expect(r.summary).toBe('condor_restart -startd: config changed; idle node: restart now');
     expect(ctx.state.restartedAt).toBe(1795470000);
     const journalAt = host.indexOf((o) => o.op === 'write' && o.path === JOURNAL_FILE);
     expect(journalAt).toBeGreaterThanOrEqual(0);
-    expect(journalAt).toBeLessThan(host.indexOf((o) => o.op === 'exec'));
+    expect(journalAt).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_restart'));
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart.reason).toBe('config changed');
   });
 
@@ -65,11 +69,11 @@ describe('restart step', () => {
     expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' '), 'condor_restart -startd']);
   });
 
-  it('--check: pending, nothing run or written', async () => {
+  it('--check: pending, only the slot query (for the cost), nothing run or written', async () => {
     const host = node();
     const r = await restart.run(makeContext({ host, check: true, state: { restartReason: 'config would change' } }));
     expect(r).toMatchObject({ status: 'pending', changes: ['condor_restart -startd'] });
-    expect(host.calls).toEqual([]);
+    expect(host.commandLines()).toEqual([STATUS.join(' ')]);
     expect(host.mutations()).toEqual([]);
   });
 

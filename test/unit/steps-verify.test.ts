@@ -13,7 +13,7 @@ import { sha256 } from '../../src/steps/config-ownership.ts';
 import { DROP_IN, HOST, UNITS, VMGAHP_LOG, factsFixture, fakeNode, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
 
 const RESTART = ['condor_restart', '-startd'];
-const profile = profileFrom(undefined, [['timeout: 120', 'timeout: 10']]);
+const profile = profileFrom(undefined, [['timeout: 900', 'timeout: 10']]);
 const ad = (hasVm: boolean, start: number) => (hasVm ? `slot1@${HOST}\ttrue\tkvm\t1024\t${start}\n` : `slot1@${HOST}\tfalse\tundefined\tundefined\t${start}\n`);
 const pendingRestart = { reason: 'config changed', since: '2026-11-23T21:27:00.000Z' };
 const STARTD_MEMORY = ['condor_config_val', '-startd', '-v', 'VM_MEMORY'];
@@ -83,7 +83,7 @@ describe('verify step', () => {
 
   it('onFailure keep: the new config stays, no restart; no fresh ad within the timeout is named as such', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const keep = profileFrom(undefined, [['timeout: 120', 'timeout: 10'], ['onFailure: rollback', 'onFailure: keep']]);
+    const keep = profileFrom(undefined, [['timeout: 900', 'timeout: 10'], ['onFailure: rollback', 'onFailure: keep']]);
     const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 11_000); return { stdout: ad(true, host.clock - 600) }; });
     const ctx = makeContext({ host, profile: keep, state: { restartReason: 'config changed', restartedAt: host.clock, configPath: DROP_IN, configBefore: 'old\n' } });
