@@ -29,10 +29,10 @@ describe('loadProfile', () => {
       packages: { install: true },
       condor: {
         configFile: 'auto',
-        restart: 'startd',
+        restart: { mode: 'graceful', timeout: 86400, drain: { how: 'graceful', reason: 'vm-provision: enable VM universe' } },
         vm: { memory: 512, maxNumber: 1, networking: { enabled: false, types: ['nat'], default: 'nat', bridgeInterface: null } },
       },
-      verify: { timeout: 120, onFailure: 'rollback' },
+      verify: { timeout: 900, onFailure: 'rollback' },
       xen: undefined,
       vmware: undefined,
     });
