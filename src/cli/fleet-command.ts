@@ -1,12 +1,16 @@
 // `vm-provision fleet …`: a thin shell over src/fleet (resolveFleet, fleetApply); errors map to the fleet's exit codes.
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { execa } from 'execa';
 import { parseBatchOption } from '../fleet/batches.ts';
-import { fleetApply, sshExecutorNotImplemented } from '../fleet/engine.ts';
+import { fleetApply } from '../fleet/engine.ts';
+import { collectorGate, gateCollector } from '../fleet/gate.ts';
+import { createSshExecutor, prepareControlDir, queryCollector, type SshExecutor } from '../fleet/ssh/executor.ts';
+import { defaultControlDir } from '../fleet/ssh/control-path.ts';
+import { fleetStatus, statusExitCode, statusTable } from '../fleet/status.ts';
 import { FleetError, FleetInvalid, fleetExitCodeForError, toFleetError, usageError } from '../fleet/errors.ts';
 import { FLEET_EXIT } from '../fleet/exit-codes.ts';
 import type { PoolSource } from '../fleet/inventory/pool.ts';
+import type { FleetSpec } from '../fleet/schema.ts';
 import { acquireFleetLock } from '../fleet/lock.ts';
 import { formatRecap } from '../fleet/recap.ts';
 import { hostsRows, hostsTable, jsonFleetRenderer, planLines, plainFleetRenderer } from '../fleet/render.ts';
@@ -20,20 +24,12 @@ const err = (l: string) => process.stderr.write(`${l}\n`);
 interface SelectFlags { limit?: string; batch?: string; json?: boolean }
 interface ApplyFlags extends SelectFlags {
   check?: boolean; diff?: boolean; concurrency?: string; maxFail?: string; maxUnreachable?: string; hostTimeout?: string;
-  detailedExitcodes?: boolean; rerun?: string[]; progress?: boolean; verbose?: boolean;
+  detailedExitcodes?: boolean; rerun?: string[]; progress?: boolean; verbose?: boolean; installNode?: boolean; gate?: boolean;
 }
 
-/** Runs `condor_status` on this machine for a pool: source (over SSH on the collector is for the executor). */
-async function queryPoolLocally(argv: string[], pool: PoolSource): Promise<string> {
-  const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 60_000 });
-  if (r.exitCode !== 0) {
-    const missing = (r as { code?: string }).code === 'ENOENT';
-    throw new FleetError(FLEET_EXIT.UNAVAILABLE, 'COMMAND', missing ? `cannot ask collector ${pool.collector}: condor_status is not installed on this machine` : `condor_status for collector ${pool.collector} failed (exit ${r.exitCode})`, {
-      hint: missing ? 'install the HTCondor client tools here, or list the hosts in an ansible: or hosts: source' : 'check that the collector is reachable and that this machine may query it (ALLOW_READ)',
-      context: { command: argv, stderrTail: String(r.stderr ?? '').trim().split('\n').slice(-5).join('\n') },
-    });
-  }
-  return String(r.stdout);
+/** A pool: source's condor_status: here when this machine has it, else over SSH on the collector's host. */
+async function queryPool(argv: string[], pool: PoolSource, f: { file: string; fleet: FleetSpec }): Promise<string> {
+  return queryCollector(f, pool.collector, argv);
 }
 
 function intOption(name: string, text: string | undefined, min: number): number | undefined {
@@ -51,7 +47,7 @@ function resolveOptions(f: ApplyFlags): ResolveOptions {
       ...(f.maxUnreachable !== undefined ? { maxUnreachable: parseThresholdOption('--max-unreachable', f.maxUnreachable) } : {}),
       ...(f.concurrency !== undefined ? { concurrency: intOption('--concurrency', f.concurrency, 1)! } : {}),
       ...(f.hostTimeout !== undefined ? { hostTimeout: intOption('--host-timeout', f.hostTimeout, 30)! } : {}),
-      io: { queryPool: queryPoolLocally },
+      io: { queryPool },
     };
   } catch (e) {
     throw e instanceof FleetError ? e : usageError((e as Error).message);
@@ -112,7 +108,14 @@ async function runApply(file: string, f: ApplyFlags, command: string): Promise<n
     let planForRecap: Parameters<typeof formatRecap>[0] | undefined;
     const report = await fleetApply({
       fleetFile: file, ...resolveOptions(f), ...(only ? { only } : {}), check: !!f.check,
-      executor: () => sshExecutorNotImplemented(),
+      executor: (p) => createSshExecutor(p, { ...(f.installNode ? { installNode: true } : {}) }),
+      ...(f.gate === false ? {} : {
+        gateFor: (p, ex) => (p.fleet.rollout.gate.enabled ? collectorGate(p, {
+          queryCollector: (argv) => queryCollector(p, gateCollector(p)!, argv),
+          onNode: (h, script) => (ex as SshExecutor).exec(h, script, { timeoutSeconds: 60 }),
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        }) : undefined),
+      }),
       onPlan: (p) => { planForRecap = p; },
       onEvent: f.json ? jsonFleetRenderer(out) : plainFleetRenderer(out),
       stop: stop.signal, kill: kill.signal, detailedExitcodes: !!f.detailedExitcodes,
@@ -123,6 +126,26 @@ async function runApply(file: string, f: ApplyFlags, command: string): Promise<n
     return report.exitCode;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+async function runStatus(file: string, f: SelectFlags): Promise<number> {
+  const plan = await resolveFleet(file, resolveOptions(f));
+  const dir = defaultControlDir();
+  prepareControlDir(dir);
+  const ex = createSshExecutor(plan, { controlDir: dir, ship: false });
+  const collector = gateCollector(plan);
+  try {
+    const rows = await fleetStatus(plan, {
+      connect: async (h) => { const u = await ex.connect(h); return u ? { ...(u.unreachable ? { unreachable: u.unreachable } : {}), ...(u.cause ? { cause: u.cause } : {}) } : undefined; },
+      onNode: (h, script) => ex.exec(h, script, { timeoutSeconds: 60 }),
+      queryCollector: (argv) => queryCollector(plan, collector!, argv),
+    }, collector);
+    if (f.json) rows.forEach((r) => out(JSON.stringify({ type: 'host-status', ...r })));
+    else statusTable(rows).forEach(out);
+    return statusExitCode(rows);
+  } finally {
+    await ex.close?.();
   }
 }
 
@@ -139,6 +162,8 @@ const applyOptions = (c: Command) => selectOptions(c)
   .option('--detailed-exitcodes', 'bits: 2 changed, 4 failed, 8 unreachable, 16 stopped early')
   .addOption(new Option('--rerun <which...>', 'run again the hosts of a run: failed | unreachable | all [RUN] (default: the latest run)'))
   .option('--diff', 'show file diffs')
+  .option('--install-node', 'install Node.js with the node\'s package manager where it is missing or older than 20')
+  .option('--no-gate', 'skip the collector check after each batch')
   .option('-v, --verbose', 'list every host in the recap')
   .option('--no-progress', 'plain lines even on a terminal');
 
@@ -164,11 +189,6 @@ export function registerFleetCommand(program: Command): void {
   selectOptions(fleet.command('status').argument('<fleet>', 'fleet file (YAML)')
     .description('read-only: per host, VM universe advertised, restart owed, profile converged to'))
     .action(async (file: string, f: SelectFlags) => {
-      process.exitCode = await guarded(f.json, async () => {
-        await resolveFleet(file, resolveOptions(f));
-        throw new FleetError(FLEET_EXIT.FAILED, 'INTERNAL', 'fleet status is not implemented yet: it needs the SSH executor and the collector gate', {
-          hint: '`vm-provision fleet hosts FLEET` shows the plan; `condor_status -af Machine HasVM VM_Type` shows the pool side',
-        });
-      });
+      process.exitCode = await guarded(f.json, () => runStatus(file, f));
     });
 }

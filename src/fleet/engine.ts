@@ -24,6 +24,8 @@ export interface HostJob {
 /** Runs the agent on one host (SSH in production, a fake in tests). Never throws for a host's failure: returns it. */
 export interface HostExecutor {
   runHost(job: HostJob): Promise<Omit<HostResult, 'host' | 'address' | 'batch' | 'profile'>>;
+  /** After a batch and its gate: e.g. close the batch's connections. */
+  afterBatch?(hosts: readonly FleetHost[]): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function runRollout(o: RolloutOptions): Promise<FleetReport> {
   };
   let stop: StopDecision | undefined;
   let currentBatch = 0;
+  let configError: FleetError | undefined;
   const decide = () => {
     if (stop) return;
     state.interrupted = !!o.stop?.aborted;
@@ -108,6 +111,8 @@ export async function runRollout(o: RolloutOptions): Promise<FleetReport> {
         onStep: (step) => emit({ type: 'host-step', run, host: h.name, batch, step }),
       });
     } catch (e) {
+      // This machine's ssh cannot work (e.g. ControlPath too long): every host would fail the same way.
+      if (e instanceof FleetError && e.exitCode === FLEET_EXIT.CONFIG) { configError ??= e; state.systemic = `${h.name}: ${e.message}`; }
       const ve = e instanceof VmpError ? e : undefined;
       r = { outcome: 'failed', failure: 'internal', cause: ve?.message ?? String((e as Error)?.message ?? e), ...(ve?.hint ? { hint: ve.hint } : {}), durationMs: now() - started };
     } finally {
@@ -153,6 +158,7 @@ export async function runRollout(o: RolloutOptions): Promise<FleetReport> {
         if (!g.ok) { state.gateFailed = `batch ${batch} gate: ${g.message ?? 'failed'}`; decide(); }
       }
       state.canary.active = false;
+      await o.executor.afterBatch?.(hosts).catch(() => undefined);
     }
   } finally {
     o.stop?.removeEventListener('abort', onStop);
@@ -163,7 +169,7 @@ export async function runRollout(o: RolloutOptions): Promise<FleetReport> {
   const stopped = !!stop && counts['not-run'] > 0;
   const report: FleetReport = {
     run, results, counts, stopped, ...(stop ? { stop } : {}), interrupted, durationMs: now() - t0,
-    exitCode: fleetExitCode({ counts, stopped, interrupted }, !!o.detailedExitcodes),
+    exitCode: configError ? FLEET_EXIT.CONFIG : fleetExitCode({ counts, stopped, interrupted }, !!o.detailedExitcodes),
   };
   emit({
     type: 'summary', run, hosts: plan.hosts.length, counts, stopped, ...(stop ? { stopReason: stop.reason, stopMessage: stop.message } : {}),
@@ -183,6 +189,8 @@ export interface FleetApplyOptions extends ResolveOptions {
   stop?: AbortSignal;
   kill?: AbortSignal;
   gate?: BatchGate;
+  /** The gate from the plan and the executor (e.g. to ask each node over its connection); wins over gate. */
+  gateFor?: (plan: FleetPlan, executor: HostExecutor) => BatchGate | undefined;
   detailedExitcodes?: boolean;
   /** Appends each host result to the run record (see run-record.ts); called before the summary. */
   recorder?: (plan: FleetPlan) => { path: string; open(run: string, plan: FleetPlan): Promise<void>; write(e: FleetEvent): void; close(): Promise<void> };
@@ -195,6 +203,7 @@ export async function fleetApply(o: FleetApplyOptions): Promise<FleetReport> {
   const plan = await resolveFleet(o.fleetFile, o);
   o.onPlan?.(plan);
   const executor = typeof o.executor === 'function' ? o.executor(plan) : o.executor;
+  const gate = o.gateFor ? o.gateFor(plan, executor) : o.gate;
   const release = o.lock ? await o.lock(plan) : undefined;
   const run = newRunId();
   const recorder = o.recorder?.(plan);
@@ -203,7 +212,7 @@ export async function fleetApply(o: FleetApplyOptions): Promise<FleetReport> {
     const onEvent = (e: FleetEvent) => { recorder?.write(e); o.onEvent?.(e); };
     return await runRollout({
       plan, executor, check: o.check, run, onEvent, ...(o.stop ? { stop: o.stop } : {}), ...(o.kill ? { kill: o.kill } : {}),
-      ...(o.gate ? { gate: o.gate } : {}), detailedExitcodes: !!o.detailedExitcodes, ...(recorder ? { record: recorder.path } : {}),
+      ...(gate ? { gate } : {}), detailedExitcodes: !!o.detailedExitcodes, ...(recorder ? { record: recorder.path } : {}),
     });
   } finally {
     await recorder?.close();
@@ -212,8 +221,3 @@ export async function fleetApply(o: FleetApplyOptions): Promise<FleetReport> {
   }
 }
 
-/** The SSH executor is the next piece of issue 11; until then apply/plan/status say so after validating. */
-export function sshExecutorNotImplemented(): HostExecutor {
-  throw new FleetError(FLEET_EXIT.FAILED, 'INTERNAL', 'fleet apply over SSH is not implemented yet: the fleet, its inventories and profiles are valid',
-    { hint: 'use `vm-provision fleet hosts FLEET` to see the plan; run `vm-provision apply PROFILE` on each node meanwhile' });
-}

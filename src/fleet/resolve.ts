@@ -53,7 +53,7 @@ export interface FleetPlan {
 export interface ResolveIo {
   readFile(path: string): Promise<string>;
   /** Runs the collector query (argv) and returns its stdout; a failure throws. */
-  queryPool(argv: string[], pool: PoolSource): Promise<string>;
+  queryPool(argv: string[], pool: PoolSource, fleet: { file: string; fleet: FleetSpec }): Promise<string>;
 }
 
 export interface ResolveOptions {
@@ -130,7 +130,7 @@ export async function resolveFleet(fleetFile: string, opts: ResolveOptions = {})
         source.hosts.forEach((h, i) => inv.addHost('ungrouped', h, {}, { file, ...locator.positionOf(['inventory', index, 'hosts', i]) }));
       } else if (source.pool !== undefined) {
         const argv = poolQueryArgv(source.pool);
-        const out = await io.queryPool(argv, source.pool);
+        const out = await io.queryPool(argv, source.pool, { file, fleet });
         const { hosts, rejected } = parseMachines(out);
         if (rejected.length) warnings.push(`collector ${source.pool.collector}: skipped Machine values that are not host names: ${rejected.join(', ')}`);
         if (hosts.length === 0) warnings.push(`collector ${source.pool.collector}: no execute node matched${source.pool.constraint ? ` ${source.pool.constraint}` : ''}`);

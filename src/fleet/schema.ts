@@ -79,6 +79,10 @@ const Ssh = z.strictObject({
   connectTimeout: z.int().min(1).max(300).default(10).meta({ description: 'Seconds for the TCP connection and SSH handshake.' }),
   port: z.int().min(1).max(65535).optional().meta({ description: 'Default SSH port; ansible_port overrides it.' }),
   identityFile: filePath.optional().meta({ description: 'Private key file, relative to the fleet file; ansible_ssh_private_key_file overrides it.' }),
+  knownHostsFile: filePath.optional()
+    .meta({ description: 'known_hosts file to check host keys against (UserKnownHostsFile), relative to the fleet file; default: ssh decides (~/.ssh/known_hosts).' }),
+  connectRetries: z.int().min(0).max(10).default(2)
+    .meta({ description: 'Retries of a connect that failed in a way that may pass (refused, timed out, reset), with backoff 1, 3, 7 … s (capped at 30 s).' }),
 });
 
 const Rollout = z.strictObject({
@@ -88,6 +92,12 @@ const Rollout = z.strictObject({
   maxFail: ThresholdSchema.default('5%'),
   maxUnreachable: ThresholdSchema.default('10%'),
   hostTimeout: z.int().min(30).max(86400).default(1800).meta({ description: 'Seconds one host may take, enforced on the node.' }),
+  gate: z.strictObject({
+    enabled: z.boolean().default(true).meta({ description: 'After each batch, check from the pool side that every converged host advertises HasVM with its VM_Type.' }),
+    collector: hostName.optional()
+      .meta({ description: "The central manager to ask once per batch (condor_status here, else over SSH on it); default: a pool source's collector, else each node asks its pool over its own connection." }),
+    timeout: z.int().min(0).max(3600).default(120).meta({ description: 'Seconds to wait for the collector to show the batch (ads are sent every UPDATE_INTERVAL).' }),
+  }).default({ enabled: true, timeout: 120 }),
 });
 
 export const FleetSchema = z.strictObject({
@@ -100,8 +110,8 @@ export const FleetSchema = z.strictObject({
   }),
   inventory: z.array(InventorySource).min(1).meta({ description: 'Where the hosts come from; sources are merged in order.' }),
   profiles: z.array(ProfileRule).min(1).meta({ description: 'Which profile each host gets: the first rule that matches it.' }),
-  ssh: Ssh.default({ become: false, hostKeys: 'strict', connectTimeout: 10 }),
-  rollout: Rollout.default({ batches: [1, '100%'], concurrency: 20, maxFail: '5%', maxUnreachable: '10%', hostTimeout: 1800 }),
+  ssh: Ssh.default({ become: false, hostKeys: 'strict', connectTimeout: 10, connectRetries: 2 }),
+  rollout: Rollout.default({ batches: [1, '100%'], concurrency: 20, maxFail: '5%', maxUnreachable: '10%', hostTimeout: 1800, gate: { enabled: true, timeout: 120 } }),
 });
 
 export type FleetSpec = z.output<typeof FleetSchema>;

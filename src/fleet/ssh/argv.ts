@@ -9,6 +9,8 @@ export interface SshSettings {
   controlDir: string;
   /** Seconds an idle master stays (ControlPersist). */
   persist?: number;
+  /** UserKnownHostsFile: the known_hosts file host keys are checked against (default: ssh's own). */
+  knownHostsFile?: string;
 }
 
 /** Options for every ssh call to `host`; the user's ~/.ssh/config still applies to everything we do not set. */
@@ -18,6 +20,7 @@ export function sshOptions(host: FleetHost, s: SshSettings): string[] {
     ...o('BatchMode=yes'),
     ...o(`ConnectTimeout=${s.connectTimeout}`),
     ...o(`StrictHostKeyChecking=${s.hostKeys === 'strict' ? 'yes' : 'accept-new'}`),
+    ...(s.knownHostsFile !== undefined ? o(`UserKnownHostsFile=${s.knownHostsFile}`) : []),
     ...o('ControlMaster=auto'),
     ...o(`ControlPersist=${s.persist ?? 120}`),
     ...o(`ControlPath=${controlPath(s.controlDir)}`),

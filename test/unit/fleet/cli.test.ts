@@ -58,10 +58,14 @@ describe('vm-provision fleet', () => {
     expect(stderr.join('')).toMatch(/no run record yet for fleet test-pool/);
   });
 
-  it('apply and plan validate everything, then say the SSH executor is not there yet', async () => {
-    expect(await run('apply', fixture('fleets/fleet.yaml'), '--check', '--limit', 'xen1', '--max-unreachable', '10%', '--detailed-exitcodes')).toBe(1);
-    expect(stderr.join('')).toMatch(/fleet apply over SSH is not implemented yet/);
-    expect(await run('plan', fixture('fleets/fleet.yaml'))).toBe(1);
-    expect(await run('status', fixture('fleets/fleet.yaml'))).toBe(1);
+  it('apply and plan validate everything, then refuse without a build to ship (78) before any connection', async () => {
+    process.env.VMP_FLEET_BUNDLE = '/nonexistent/vm-provision.mjs';
+    try {
+      expect(await run('apply', fixture('fleets/fleet.yaml'), '--check', '--limit', 'xen1', '--max-unreachable', '10%', '--detailed-exitcodes')).toBe(78);
+      expect(stderr.join('')).toMatch(/cannot read the build to ship, \/nonexistent\/vm-provision\.mjs/);
+      expect(await run('plan', fixture('fleets/fleet.yaml'))).toBe(78);
+    } finally {
+      delete process.env.VMP_FLEET_BUNDLE;
+    }
   });
 });
