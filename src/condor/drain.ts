@@ -12,7 +12,7 @@ export async function startDrain(host: Host, argv: string[], target: string): Pr
       context: commandContext(r),
     });
   }
-  const id = parseDrainRequestId(r.stdout) ?? (await requestIdFromAds(host, target));
+  const id = parseDrainRequestId(`${r.stdout}\n${r.stderr}`) ?? (await requestIdFromAds(host, target));
   if (!id) {
     throw new VmpError('RESTART', `condor_drain accepted the drain of ${target} but printed no request id, and the slot ads show none`, {
       hint: `find it with condor_status -af Name DrainingRequestId; cancel with condor_drain -cancel -request-id <id> '${target}'`,
