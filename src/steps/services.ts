@@ -14,13 +14,13 @@ export interface DaemonLayout { service: string; socket: string; layout: 'monoli
  */
 export function pickLayout(units: UnitState[], driver: 'qemu' | 'xen' = 'qemu'): DaemonLayout | undefined {
   const exists = (n: string) => units.some((u) => u.name === n && u.loadState !== 'not-found' && u.loadState !== '');
-  // Both installed: the modular daemons are the ones in use when their socket is enabled and libvirtd is not.
-  const modularInUse = exists('virtqemud.service') && unit(units, 'virtqemud.socket')?.unitFileState === 'enabled'
+  const daemon = driver === 'xen' ? 'virtxend' : 'virtqemud';
+  // Both installed: the modular daemons are the ones in use when a driver daemon's socket is enabled and libvirtd is not.
+  const modularInUse = [daemon, 'virtqemud'].some((d) => exists(`${d}.service`) && unit(units, `${d}.socket`)?.unitFileState === 'enabled')
     && unit(units, 'libvirtd.service')?.unitFileState !== 'enabled';
   if (exists('libvirtd.service') && !modularInUse) {
     return { service: 'libvirtd.service', socket: 'libvirtd.socket', layout: 'monolithic' };
   }
-  const daemon = driver === 'xen' ? 'virtxend' : 'virtqemud';
   if (exists(`${daemon}.service`)) return { service: `${daemon}.service`, socket: `${daemon}.socket`, layout: 'modular' };
   if (exists('virtqemud.service')) return { service: 'virtqemud.service', socket: 'virtqemud.socket', layout: 'modular' };
   return undefined;

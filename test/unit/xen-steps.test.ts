@@ -474,10 +474,8 @@ describe('services (Xen)', () => {
     expect(r.warnings).toEqual(['no Xen service unit (xencommons or xen) found']);
   });
 
-  // BUG (src/steps/services.ts pickLayout, `modularInUse`): the modular layout counts as in use only when
-  // virtqemud.socket is enabled, so a Xen-only modular node (no QEMU driver: virtxend.socket enabled, libvirtd
-  // installed but disabled) is taken as monolithic and the step enables and starts libvirtd beside virtxend.
-  it.fails('modular Xen-only node (virtxend.socket enabled, no virtqemud, libvirtd disabled): libvirtd is not enabled or started', async () => {
+  // Was a bug: modular counted as in use only with virtqemud.socket enabled, so libvirtd was started beside virtxend.
+  it('modular Xen-only node (virtxend.socket enabled, no virtqemud, libvirtd disabled): libvirtd is not enabled or started', async () => {
     const units = [unitState('libvirtd.service', 'loaded', 'inactive', 'disabled'), unitState('libvirtd.socket', 'loaded', 'inactive', 'disabled'),
       notFound('virtqemud.service'), notFound('virtqemud.socket'),
       unitState('virtxend.service', 'loaded', 'inactive', 'disabled'), unitState('virtxend.socket', 'loaded', 'active', 'enabled'),
