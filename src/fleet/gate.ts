@@ -34,9 +34,10 @@ export const NODE_SLOTS_SCRIPT = [
 
 export interface HostVerdict { ok: boolean; why?: string }
 
-export function judgeSlots(h: FleetHost, ads: readonly SlotAd[]): HostVerdict {
+/** ownOnly: the ads came from the node's own query (already only its Machine), whatever its name in the inventory. */
+export function judgeSlots(h: FleetHost, ads: readonly SlotAd[], ownOnly = false): HostVerdict {
   const want = h.profile.profile.hypervisor;
-  const mine = ads.filter((a) => machineIs(h, a.machine));
+  const mine = ownOnly ? [...ads] : ads.filter((a) => machineIs(h, a.machine));
   if (mine.length === 0) return { ok: false, why: `${h.name}: no slot at the collector` };
   const bad = mine.filter((a) => a.hasVM !== 'true' || a.vmType !== want);
   if (bad.length) return { ok: false, why: `${h.name}: ${bad[0]!.name} HasVM=${bad[0]!.hasVM} VM_Type=${bad[0]!.vmType} (want true ${want})` };
@@ -75,7 +76,7 @@ export function collectorGate(plan: FleetPlan, io: GateIo, o: { pollMs?: number 
       } else {
         const verdicts = await Promise.all(left.map(async (h) => {
           const r = await io.onNode(h, NODE_SLOTS_SCRIPT);
-          return r.exitCode === 0 ? judgeSlots(h, parseSlotAds(r.stdout)) : { ok: false, why: `${h.name}: condor_status failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}` };
+          return r.exitCode === 0 ? judgeSlots(h, parseSlotAds(r.stdout), true) : { ok: false, why: `${h.name}: condor_status failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}` };
         }));
         left = left.filter((_h, i) => { const v = verdicts[i]!; if (!v.ok) why.push(v.why!); return !v.ok; });
       }

@@ -47,7 +47,7 @@ export function parseStatus(h: FleetHost, stdout: string, collectorAds?: SlotAd[
   const profile = /host profile "([^"]+)"/.exec(header)?.[1];
   const i = lines.indexOf('slots:');
   const ads = collectorAds ?? (i >= 0 ? parseSlotAds(lines.slice(i + 1).join('\n')) : undefined);
-  const v = ads ? judgeSlots(h, ads) : undefined;
+  const v = ads ? judgeSlots(h, ads, !collectorAds) : undefined;
   const expectedProfile = h.profile.profile.metadata.name;
   const restartOwed = !!journal.pendingRestart;
   return {

@@ -290,19 +290,33 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
         }, withConnect);
       }
     }
+    // --check leaves the node as it was: what is not already shipped goes to a temporary directory, removed after.
+    const stage = job.check && (!pf.bundle || !pf.profile) ? `/tmp/vm-provision-check.${job.run}` : undefined;
+    const bundleAt = stage && !pf.bundle ? `${stage}/${basename(remoteBundle)}` : remoteBundle;
+    const profileAt = stage && !pf.profile ? `${stage}/${basename(prof.remote)}` : prof.remote;
+    const cleanup = async () => { if (stage) await exec(host, `rm -rf ${shellQuote(stage)}`, { timeoutSeconds: 30 }); };
     if (!pf.bundle) {
-      const f = await upload(host, bundlePath, remoteBundle, bundleSha, job.signal);
-      if (f) return done(f, withConnect);
+      const f = await upload(host, bundlePath, bundleAt, bundleSha, job.signal);
+      if (f) { await cleanup(); return done(f, withConnect); }
     }
     if (!pf.profile) {
-      const f = await upload(host, profileText, prof.remote, prof.sha, job.signal);
-      if (f) return done(f, withConnect);
+      const f = await upload(host, profileText, profileAt, prof.sha, job.signal);
+      if (f) { await cleanup(); return done(f, withConnect); }
     }
+    try {
+      return await runAgent(job, t0, bundleAt, profileAt, pf, withConnect, done);
+    } finally {
+      await cleanup();
+    }
+  };
 
+  const runAgent = async (job: HostJob, t0: number, bundleAt: string, profileAt: string, pf: Preflight, withConnect: { connectMs: number },
+    done: (r: Omit<Outcome, 'durationMs'>, extra?: Partial<Outcome>) => Outcome): Promise<Outcome> => {
+    const { host } = job;
     // The deadline is enforced on the node by timeout(1); the local guard only catches a hung connection.
     const timeoutSeconds = Math.max(1, Math.floor((job.deadline - Date.now()) / 1000));
     const output = new AgentOutput();
-    const argv = remoteArgv(host, settings, agentArgv(remoteBundle, prof.remote, job.check), pf.timeout ? { timeoutSeconds } : {});
+    const argv = remoteArgv(host, settings, agentArgv(bundleAt, profileAt, job.check), pf.timeout ? { timeoutSeconds } : {});
     const r = await run(argv, {
       signal: job.signal, timeoutMs: (timeoutSeconds + 60) * 1000,
       onStdout: (chunk) => output.push(chunk).forEach((s) => job.onStep(s)),
