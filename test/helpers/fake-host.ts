@@ -544,8 +544,9 @@ export class FakeStartd {
   private peaceful = false;
   private drain?: { id: string; how: string; reason: string; restart: boolean; at: number };
   private nextId = 1;
-  /** Seconds between "restart" and the new DaemonStartTime (the master's backoff). */
+  /** Seconds between "restart" and the new DaemonStartTime (the master's backoff); no slot ads meanwhile. */
   restartDelay = 0;
+  private downUntil = 0;
   /** Set: every condor_status fails with this reply. */
   collectorFailure?: ExecReply;
 
@@ -605,6 +606,7 @@ export class FakeStartd {
     }
     this.peaceful = false;
     this.drain = undefined;
+    this.downUntil = at;
     this.events.push({ at, what: `restart (${mode})` });
   }
 
@@ -616,6 +618,7 @@ export class FakeStartd {
     const attrs = args.slice(1, ci < 0 ? undefined : ci);
     const constraint = ci < 0 ? '' : args[ci + 1] ?? '';
     const machine = /Machine == "([^"]*)"/.exec(constraint)?.[1];
+    if (this.host.clock < this.downUntil) return { stdout: '' };
     const ads = this.ads.filter((ad) => (machine === undefined || afValue(ad.get('Machine')) === machine)
       && (!constraint.includes('Draining =?= true') || ad.get('Draining') === 'true'));
     return { stdout: ads.map((ad) => attrs.map((a) => afValue(ad.get(a))).join(sep) + '\n').join('') };
