@@ -1,0 +1,166 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createSshExecutor, nodeInstallCommand, parsePreflight, uploadScript, type RunOptions, type RunResult } from '../../../src/fleet/ssh/executor.ts';
+import { collectorGate, collectorQueryArgv, machineIs, parseSlotAds } from '../../../src/fleet/gate.ts';
+import { parseStatus } from '../../../src/fleet/status.ts';
+import type { HostJob } from '../../../src/fleet/engine.ts';
+import type { FleetPlan } from '../../../src/fleet/resolve.ts';
+import { host, planOf } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmpx-'));
+const bundle = join(dir, 'vm-provision.mjs');
+writeFileSync(bundle, 'console.log(1)\n');
+const profile = join(dir, 'kvm-node.yaml');
+writeFileSync(profile, 'apiVersion: vm-provision/v1\n');
+
+function plan(): FleetPlan {
+  const p = planOf(['wn1']);
+  p.fleet = { metadata: { name: 't' }, ssh: { hostKeys: 'strict', connectTimeout: 5, connectRetries: 2, become: false, knownHostsFile: 'kh' }, rollout: { gate: { enabled: true, timeout: 0 } }, inventory: [] } as unknown as FleetPlan['fleet'];
+  p.hosts = [host('wn1', { profile: { ...p.hosts[0]!.profile, file: profile, profile: { metadata: { name: 'kvm-node' }, hypervisor: 'kvm' } as FleetPlan['hosts'][0]['profile']['profile'] } })];
+  return p;
+}
+
+/** A runner scripted by the last word of the remote command (connect `true`, preflight, upload, agent). */
+function fakeRunner(script: (argv: readonly string[], o: RunOptions) => RunResult) {
+  const calls: string[][] = [];
+  return { calls, runner: async (argv: readonly string[], o: RunOptions = {}) => { calls.push([...argv]); const r = script(argv, o); if (r.stdout) o.onStdout?.(r.stdout); return r; } };
+}
+const ok = (stdout = ''): RunResult => ({ exitCode: 0, stdout, stderr: '' });
+const kind = (argv: readonly string[]) => {
+  const last = argv.at(-1)!;
+  if (last === 'true') return 'connect';
+  if (argv.includes('-O')) return 'master';
+  if (last.includes('VMP-PREFLIGHT')) return 'preflight';
+  if (last.includes('sha256sum')) return 'upload';
+  if (last.includes(' apply ') || last.includes(' plan ')) return 'agent';
+  return 'other';
+};
+const PRE = (o: { node?: string; bundle?: boolean; profile?: boolean } = {}) =>
+  `VMP-PREFLIGHT\nnode=${o.node ?? 'v20.19.2'}\nbundle=${o.bundle ? 1 : 0}\nprofile=${o.profile ? 1 : 0}\nos=debian \ntimeout=1\n`;
+const SUMMARY = '{"type":"step","step":"preflight","status":"ok","summary":"fine"}\n{"type":"summary","counts":{"ok":6},"changed":false,"failed":false,"exitCode":0}\n';
+
+function job(o: Partial<HostJob> = {}): HostJob & { steps: string[] } {
+  const steps: string[] = [];
+  return { run: 'r1', host: plan().hosts[0]!, batch: 1, check: false, deadline: Date.now() + 600_000, signal: new AbortController().signal, onStep: (s) => steps.push(s.step), steps, ...o };
+}
+
+const make = (runner: ReturnType<typeof fakeRunner>['runner']) =>
+  createSshExecutor(plan(), { bundlePath: bundle, controlDir: join(dir, 'cp'), runner, sleep: async () => undefined });
+
+describe('ssh executor', () => {
+  it('connects, preflights in one round trip, ships build and profile when missing, runs the agent under timeout, streams steps', async () => {
+    const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE()), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+    const ex = make(f.runner);
+    const j = job();
+    const r = await ex.runHost(j);
+    expect(r).toMatchObject({ outcome: 'ok', agentExitCode: 0 });
+    expect(j.steps).toEqual(['preflight']);
+    expect(f.calls.map(kind)).toEqual(['connect', 'preflight', 'upload', 'upload', 'agent']);
+    const agent = f.calls.at(-1)!.at(-1)!;
+    expect(agent).toMatch(/^timeout -k 30 \d+ node \/var\/lib\/vm-provision\/fleet\/vm-provision-[0-9a-f]{64}\.mjs apply \/var\/lib\/vm-provision\/fleet\/profiles\/kvm-node-[0-9a-f]{16}\.yaml --json$/);
+    expect(f.calls[0]).toContain(`UserKnownHostsFile=${join('/f', 'kh')}`);
+    await ex.close!();
+    expect(f.calls.map(kind).at(-1)).toBe('master');
+  });
+
+  it('ships nothing when the content-addressed build and profile are there', async () => {
+    const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ bundle: true, profile: true })), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+    await make(f.runner).runHost(job());
+    expect(f.calls.map(kind)).toEqual(['connect', 'preflight', 'agent']);
+  });
+
+  it('--check stages what is missing in a temporary directory and removes it', async () => {
+    const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ profile: true })), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+    await make(f.runner).runHost(job({ check: true }));
+    expect(f.calls.map(kind)).toEqual(['connect', 'preflight', 'upload', 'agent', 'other']);
+    expect(f.calls[3]!.at(-1)).toMatch(/node \/tmp\/vm-provision-check\.r1\/vm-provision-[0-9a-f]+\.mjs plan \/var\/lib\/vm-provision\/fleet\/profiles\//);
+    expect(f.calls[4]!.at(-1)).toBe("timeout -k 30 30 sh -c 'rm -rf /tmp/vm-provision-check.r1'");
+  });
+
+  it('retries a refused connect with backoff, then reports unreachable/refused; never runs anything', async () => {
+    const sleeps: number[] = [];
+    const f = fakeRunner(() => ({ exitCode: 255, stdout: '', stderr: 'ssh: connect to host wn1 port 22: Connection refused\n' }));
+    const ex = createSshExecutor(plan(), { bundlePath: bundle, controlDir: join(dir, 'cp'), runner: f.runner, sleep: async (ms) => { sleeps.push(ms); } });
+    const r = await ex.runHost(job());
+    expect(r).toMatchObject({ outcome: 'unreachable', unreachable: 'refused' });
+    expect(sleeps).toEqual([1000, 3000]);
+    expect(f.calls.map(kind)).toEqual(['connect', 'connect', 'connect']);
+  });
+
+  it('a changed host key is not retried', async () => {
+    const f = fakeRunner(() => ({ exitCode: 255, stdout: '', stderr: '@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.\n' }));
+    expect(await make(f.runner).runHost(job())).toMatchObject({ outcome: 'unreachable', unreachable: 'hostkey-changed' });
+    expect(f.calls).toHaveLength(1);
+  });
+
+  it('a ControlPath too long for a socket is the controller\'s problem: exit 78, not unreachable', async () => {
+    const f = fakeRunner(() => ({ exitCode: 255, stdout: '', stderr: 'unix_listener: path "/x/%C.abc" too long for Unix domain socket\n' }));
+    await expect(make(f.runner).runHost(job())).rejects.toMatchObject({ exitCode: 78 });
+  });
+
+  it('no node, or one older than 20: runtime, with the distribution\'s install command', async () => {
+    for (const node of ['', 'v18.19.0']) {
+      const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ node })), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+      const r = await make(f.runner).runHost(job());
+      expect(r).toMatchObject({ outcome: 'failed', failure: 'runtime' });
+      expect(r.hint).toContain('apt-get install -y nodejs');
+      expect(f.calls.map(kind)).toEqual(['connect', 'preflight']);
+    }
+    expect(nodeInstallCommand('rocky rhel centos fedora')).toBe('dnf install -y nodejs');
+    expect(nodeInstallCommand('opensuse-leap suse opensuse')).toMatch(/zypper/);
+  });
+
+  it('a hash mismatch on the node is a transfer failure; sudo wanting a password is become', async () => {
+    const t = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE()), upload: { exitCode: 3, stdout: '', stderr: '' }, agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+    expect(await make(t.runner).runHost(job())).toMatchObject({ outcome: 'failed', failure: 'transfer' });
+    const s = fakeRunner((argv) => ({ connect: ok(), preflight: { exitCode: 1, stdout: '', stderr: 'sudo: a password is required\n' }, upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+    expect(await make(s.runner).runHost(job())).toMatchObject({ outcome: 'failed', failure: 'become' });
+  });
+
+  it('trusts the summary line over ssh\'s exit; without one: 255 is lost, 124 is timeout', async () => {
+    const run = async (agent: RunResult) => make(fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ bundle: true, profile: true })), upload: ok(), agent, master: ok(), other: ok() })[kind(argv)]).runner).runHost(job());
+    expect(await run({ exitCode: 255, stdout: SUMMARY, stderr: 'Connection to wn1 closed by remote host.' })).toMatchObject({ outcome: 'ok' });
+    expect(await run({ exitCode: 255, stdout: '{"type":"step","step":"packages","status":"ok","summary":"x"}\n', stderr: 'client_loop: send disconnect: Broken pipe' })).toMatchObject({ outcome: 'failed', failure: 'lost' });
+    expect(await run({ exitCode: 124, stdout: '', stderr: '' })).toMatchObject({ outcome: 'failed', failure: 'timeout' });
+  });
+
+  it('preflight and upload scripts', () => {
+    expect(parsePreflight('junk')).toBeUndefined();
+    expect(parsePreflight(PRE({ node: 'v22.3.0', bundle: true }))).toEqual({ node: 'v22.3.0', nodeMajor: 22, bundle: true, profile: false, os: 'debian', timeout: true });
+    const up = uploadScript('/var/lib/vm-provision/fleet/x.mjs', 'ab'.repeat(32));
+    expect(up).toContain('t=/var/lib/vm-provision/fleet/.upload.$$');
+    expect(up).toMatch(/sha256sum -c --status - ; then mv -f "\$t" \/var\/lib\/vm-provision\/fleet\/x\.mjs; else rm -f "\$t"; exit 3; fi|sha256sum -c --status -; then mv -f "\$t" \/var\/lib\/vm-provision\/fleet\/x\.mjs; else rm -f "\$t"; exit 3; fi/);
+  });
+});
+
+describe('collector gate', () => {
+  const p = plan();
+  const h = p.hosts[0]!;
+  it('asks a central collector once per batch, matching Machine to names or addresses', async () => {
+    expect(machineIs(h, 'wn1.example.org')).toBe(true);
+    expect(machineIs(h, 'wn10.example.org')).toBe(false);
+    const argv = collectorQueryArgv('cm.example.org', [h]);
+    expect(argv.slice(0, 5)).toEqual(['condor_status', '-pool', 'cm.example.org', '-startd', '-constraint']);
+    let asked = 0;
+    const pc = { ...p, fleet: { ...p.fleet, rollout: { gate: { enabled: true, timeout: 0, collector: 'cm.example.org' } } } } as FleetPlan;
+    const gate = collectorGate(pc, { queryCollector: async () => { asked++; return 'wn1.example.org slot1@wn1.example.org true kvm\n'; }, onNode: async () => { throw new Error('not per node'); }, sleep: async () => undefined });
+    expect(await gate({ index: 1, hosts: [h], results: [{ host: 'wn1', address: 'wn1', batch: 1, outcome: 'changed', profile: '', durationMs: 1 }] })).toMatchObject({ ok: true });
+    expect(asked).toBe(1);
+  });
+
+  it('without a collector asks each node; a slot without HasVM fails the gate, failed hosts are not asked', async () => {
+    const gate = collectorGate(p, { queryCollector: async () => '', onNode: async () => ({ exitCode: 0, stdout: 'node1 slot1@node1 undefined undefined\n', stderr: '' }), sleep: async () => undefined });
+    const g = await gate({ index: 1, hosts: [h], results: [{ host: 'wn1', address: 'wn1', batch: 1, outcome: 'ok', profile: '', durationMs: 1 }] });
+    expect(g).toMatchObject({ ok: false, hosts: ['wn1'] });
+    expect(g.message).toMatch(/slot1@node1 HasVM=undefined VM_Type=undefined \(want true kvm\)/);
+    expect(await gate({ index: 1, hosts: [h], results: [{ host: 'wn1', address: 'wn1', batch: 1, outcome: 'failed', profile: '', durationMs: 1 }] })).toMatchObject({ ok: true });
+    expect(parseSlotAds('a b true kvm\n\n')).toEqual([{ machine: 'a', name: 'b', hasVM: 'true', vmType: 'kvm' }]);
+  });
+
+  it('status reads the journal, the config header and the slots', () => {
+    const out = 'VMP-STATUS\njournal={  "pendingRestart": {"reason": "config changed"},  "lastConfig": {"path": "/etc/condor/config.d/50-vm-universe.config", "verified": false}}\nheader=# Written by vm-provision from host profile "kvm-node" for HTCondor 23.9.6 (linux).\nslots:\nn slot1@n true kvm\n';
+    expect(parseStatus(h, out)).toMatchObject({ vm: true, restartOwed: true, restartReason: 'config changed', profile: 'kvm-node', verified: false, converged: false });
+  });
+});
