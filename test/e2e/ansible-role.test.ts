@@ -89,15 +89,16 @@ describe.skipIf(testbedReason())(kvmTitle('Ansible role vm_provision: three bare
   });
 
   afterAll(async () => {
-    if (dir) {
+    try {
       // Ansible's ControlPersist masters for these nodes would otherwise linger up to 60 s.
-      const cp = join(dir, 'cp');
-      for (const f of existsSync(cp) ? readdirSync(cp) : []) {
+      const cp = dir ? join(dir, 'cp') : '';
+      for (const f of cp && existsSync(cp) ? readdirSync(cp) : []) {
         await run('ssh', ['-o', `ControlPath=${join(cp, f)}`, '-O', 'exit', 'vmp-testbed-node'], { allowFail: true }).catch(() => undefined);
       }
+      for (const n of nodes) await n.stop();
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
-    for (const n of nodes) await n.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('serial: 1 with a failing first host (libvirt masked) stops the play: the cause in Ansible\'s output, the others untouched', async () => {
