@@ -13,6 +13,7 @@ import { runWithListr } from './render-listr.ts';
 import { formatFacts } from './format-facts.ts';
 import { registerRenderCommand } from './render-command.ts';
 import { registerFleetCommand } from './fleet-command.ts';
+import { registerDoctorCommand } from './doctor-command.ts';
 
 interface ApplyFlags { check?: boolean; diff?: boolean; json?: boolean; detailedExitcodes?: boolean; progress?: boolean }
 
@@ -81,6 +82,7 @@ function buildProgram(): Command {
     .action(() => { out(JSON.stringify(profileJsonSchema(), null, 2)); });
   registerRenderCommand(program);
   registerFleetCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 
