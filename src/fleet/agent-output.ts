@@ -50,8 +50,11 @@ export class AgentOutput {
     return this.summary !== undefined || this.error !== undefined;
   }
 
-  /** undefined when neither a summary nor an error line arrived (the caller decides: lost, timeout, runtime). */
-  verdict(): AgentVerdict | undefined {
+  /**
+   * undefined when neither a summary nor an error line arrived (the caller decides: lost, timeout, runtime).
+   * check: the agent ran `plan`; a restart it would take shows as pending steps, which means "would change".
+   */
+  verdict(check = false): AgentVerdict | undefined {
     if (this.error) {
       const e = this.error;
       const failure: FailureKind = e.exitCode === 65 ? 'profile' : e.exitCode === 64 ? 'usage' : e.exitCode === 75 ? 'lock' : e.exitCode === 77 ? 'become' : 'remote';
@@ -71,6 +74,7 @@ export class AgentOutput {
         ...(err.hint ? { hint: err.hint } : {}),
       };
     }
+    if (check) return { ...base, outcome: s.changed || steps.changed > 0 || steps.pending > 0 ? 'changed' : 'ok' };
     if (steps.pending > 0) {
       const p = this.steps.find((x) => x.status === 'pending');
       return { ...base, outcome: 'pending', ...(p ? { cause: `${p.step}: ${p.summary}` } : {}) };

@@ -46,13 +46,13 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
     copyFileSync(a.identity.knownHosts, join(dir, 'known_hosts'));
     writeFileSync(join(dir, 'kvm-node.yaml'), example);
     writeFileSync(join(dir, 'kvm-2048.yaml'), example.replace('memory: 1024', 'memory: 2048'));
-    // Inventory order decides batches: the unreachable host second, so --batch 1 thresholds stop in the middle.
+    // Group order decides host order (a, u, b, c, d, e): the unreachable host second, so --batch 1 stops mid-way.
     writeFileSync(join(dir, 'hosts.ini'), [
-      '[healthy]', `wn-a ansible_host=${a.address}`, '',
+      '[first]', `wn-a ansible_host=${a.address}`, '',
       '[gone]', `wn-u ansible_host=127.0.0.1 ansible_port=${port}`, '',
-      '[healthy]', `wn-b ansible_host=${b.address}`, `wn-c ansible_host=${c.address}`, '',
+      '[healthy]', 'wn-a', `wn-b ansible_host=${b.address}`, `wn-c ansible_host=${c.address}`, '',
       '[broken]', `wn-d ansible_host=${d.address}`, `wn-e ansible_host=${e.address}`, '',
-      '[workers:children]', 'healthy', 'broken', 'gone', '',
+      '[workers:children]', 'first', 'healthy', 'broken', 'gone', '',
       '[workers:vars]', 'ansible_user=root', `ansible_ssh_private_key_file=${key}`, '',
     ].join('\n'));
     writeFileSync(join(dir, 'canary.ini'), [
@@ -88,7 +88,7 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
       expect({ address: h.address, user: h.user, key: h.identityFile, port: h.port })
         .toEqual({ address: v.ansible_host, user: v.ansible_user, key: v.ansible_ssh_private_key_file, port: v.ansible_port === undefined ? undefined : Number(v.ansible_port) });
     }
-    expect(theirs.workers.children.sort()).toEqual(['broken', 'gone', 'healthy']);
+    expect(theirs.workers.children.sort()).toEqual(['broken', 'first', 'gone', 'healthy']);
   });
 
   it('a failing canary stops the rollout: no other host is touched', async () => {
@@ -163,6 +163,7 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
 
   it('fleet status: healthy hosts advertise kvm, owe no restart, converged to kvm-node', async () => {
     const r = await fleet('status', 'fleet.yaml', '--limit', 'healthy:broken', '--json');
+    expect(jsonLines(r.stdout).map((l) => l.host)).toEqual(['wn-a', 'wn-b', 'wn-c', 'wn-d', 'wn-e']);
     const rows = Object.fromEntries(jsonLines(r.stdout).map((l) => [l.host, l]));
     for (const n of ['wn-a', 'wn-b', 'wn-c']) expect(rows[n]).toMatchObject({ reachable: true, vm: true, restartOwed: false, profile: 'kvm-node', converged: true });
     expect(rows['wn-d']).toMatchObject({ reachable: true, vm: false, converged: false });

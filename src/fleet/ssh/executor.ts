@@ -322,7 +322,7 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
       onStdout: (chunk) => output.push(chunk).forEach((s) => job.onStep(s)),
     });
     output.end().forEach((s) => job.onStep(s));
-    const v = output.verdict();
+    const v = output.verdict(job.check);
     if (v) return done(v, withConnect);
     if (r.aborted) return done({ outcome: 'failed', failure: 'interrupted', cause: 'stopped now (Ctrl-C twice); the node\'s timeout ends the agent' }, withConnect);
     const b = becomeFailure(host, r.stderr);
