@@ -18,7 +18,7 @@ export function formatDiagnosis(d: Diagnosis): string {
   lines.push(d.healthy
     ? `healthy: nothing keeps this node from running VM jobs${warns.length ? ` (${warns.length} warning${warns.length > 1 ? 's' : ''})` : ''}`
     : `${causes.length} problem${causes.length > 1 ? 's' : ''} keep${causes.length > 1 ? '' : 's'} this node from running VM jobs:`);
-  const evidence = (f: Finding, indent: string) => f.evidence.map((e) => `${indent}${e}`);
+  const evidence = (f: Finding, indent: string) => f.evidence.flatMap((e) => e.split('\n')).map((e) => `${indent}${e}`);
   for (const c of causes) {
     lines.push(`PROBLEM ${c.check}: ${c.summary}`, ...evidence(c, '    '));
     for (const f of followers(c)) lines.push(`  so ${f.check}: ${f.consequence ?? f.summary}`, ...evidence(f, '      '));
