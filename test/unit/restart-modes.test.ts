@@ -140,3 +140,15 @@ describe('what the plan says a restart costs', () => {
     expect([formatDuration(12), formatDuration(65), formatDuration(7980), formatDuration(93600)]).toEqual(['12s', '1m05s', '2h13m', '1d2h']);
   });
 });
+
+describe('plain output while waiting for jobs', () => {
+  it('shows the job wait at most once a minute, and no other progress', async () => {
+    const { plainRenderer } = await import('../../src/cli/render-plain.ts');
+    const lines: string[] = [];
+    const r = plainRenderer((l) => lines.push(l), false);
+    r({ type: 'progress', step: 'verify', message: 'waiting for the restarted startd to advertise its slots' });
+    r({ type: 'progress', step: 'verify', message: 'waiting for 2 jobs to finish (slot1_1 alice job 1.0 5m), 12 s so far' });
+    r({ type: 'progress', step: 'verify', message: 'waiting for 1 job to finish (slot1_1 alice job 1.0 6m), 70 s so far' });
+    expect(lines).toEqual(['          verify: waiting for 2 jobs to finish (slot1_1 alice job 1.0 5m), 12 s so far']);
+  });
+});
