@@ -3,7 +3,7 @@
 import { findGahpReason } from '../condor/gahp-reasons.ts';
 import type { Evidence } from './evidence.ts';
 import { ok, problem, warn, type Finding } from './finding.ts';
-import { lastGahpTest, pendingStartdBackoff } from './parse.ts';
+import { lastGahpTest, linesSince, pendingStartdBackoff } from './parse.ts';
 import { knobEvidence } from './checks-config.ts';
 
 const iso = (s: number) => new Date(s * 1000).toISOString();
@@ -71,7 +71,7 @@ export function checkGahpTest(e: Evidence): Finding | undefined {
   const test = lastGahpTest(e.logs.startLog);
   const started = Math.min(...e.slots.ads.map((a) => a.daemonStartTime ?? Infinity));
   const since = test?.at ?? (Number.isFinite(started) ? started : 0);
-  const reason = test?.passed ? undefined : findGahpReason({ vmGahpLog: e.logs.vmGahpLog, startLog: e.logs.startLog }, since);
+  const reason = test?.passed ? undefined : findGahpReason({ vmGahpLog: linesSince(e.logs.vmGahpLog, since), startLog: linesSince(e.logs.startLog, since) }, since);
   const where = (l?: string) => (l ? [`${e.logs.paths.startLog}: ${l}`] : []);
   if (test?.passed) return ok('gahp-test', `the last gahp test passed (${iso(test.at)})`, where(test.resultLine));
   if (reason || test?.passed === false) {

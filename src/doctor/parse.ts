@@ -89,3 +89,13 @@ export function lastGahpTest(startLog: string | undefined): GahpTest | undefined
   }
   return undefined;
 }
+
+/**
+ * The lines of a log written at or after `since`. A line without a timestamp belongs to the line before it (the gahp
+ * logs `\nERROR: …`: the time on one line, the message on the next), so an old message never looks recent.
+ */
+export function linesSince(text: string | undefined, since: number): string | undefined {
+  if (text === undefined) return undefined;
+  let t: number | undefined;
+  return text.split('\n').filter((l) => { t = logLineTime(l) ?? t; return t !== undefined && t >= since; }).join('\n');
+}

@@ -51,6 +51,18 @@ describe('doctor on a fake node', () => {
     expect(byCheck(d, 'gahp-test').evidence.join('\n')).toContain("must be executable");
   });
 
+  it('an older gahp failure in VMGahpLog (its message on a line without a time) is not blamed for today\'s', async () => {
+    const { host, node, restart } = doctorNode();
+    host.file('/var/log/condor/VMGahpLog', `${logTime(node.startdStart - 60)} \nERROR: 'VM_MEMORY' is not defined in configuration\n`);
+    host.file(GAHP, '\x7fELF', { mode: 0o644 });
+    node.installed.delete('condor-vm-gahp');
+    await restart();
+    const d = await diagnoseFake(host);
+    expect(rootProblems(d)).toEqual(['gahp-binary']);
+    expect(byCheck(d, 'gahp-test').summary).not.toContain('VM_MEMORY');
+    expect(byCheck(d, 'gahp-test').summary).toContain('must be executable');
+  });
+
   it('gahp binary missing: the package is the next action', async () => {
     const { host } = doctorNode();
     host.unlink(GAHP);

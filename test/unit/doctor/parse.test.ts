@@ -1,6 +1,6 @@
 // doctor's parsers: dd's open errors, MasterLog's restart backoff, StartLog's gahp test, slot ads, stat mtimes.
 import { describe, expect, it } from 'vitest';
-import { lastGahpTest, parseDoctorSlots, parseMtimes, parseOpenResult, pendingStartdBackoff } from '../../../src/doctor/parse.ts';
+import { lastGahpTest, linesSince, parseDoctorSlots, parseMtimes, parseOpenResult, pendingStartdBackoff } from '../../../src/doctor/parse.ts';
 import { logLineTime } from '../../../src/condor/gahp-reasons.ts';
 import { output } from '../../helpers/fake-host.ts';
 import { checkForGahpReason, linkCauses, rootOf } from '../../../src/doctor/causes.ts';
@@ -46,6 +46,13 @@ describe('doctor parsers', () => {
       { name: 'slot1@n', hasVm: false, daemonStartTime: 1795468548, offlineUniverses: '{ "VM",13 }', vmOfflineReason: 'Failed to\tcreate domain' },
     ]);
     expect(parseDoctorSlots('slot1@n\ttrue\tkvm\t1024\t1795468548\tundefined\tundefined\n')).toEqual([{ name: 'slot1@n', hasVm: true, vmType: 'kvm', vmMemory: 1024, daemonStartTime: 1795468548 }]);
+  });
+
+  it('log lines since a time: a line without a time belongs to the one before it', () => {
+    const log = "12/01/26 16:07:53 \nERROR: 'VM_MEMORY' is not defined in configuration\n12/01/26 16:08:38 \nother\n";
+    expect(linesSince(log, logLineTime('12/01/26 16:08:00')!)).toBe('12/01/26 16:08:38 \nother\n');
+    expect(linesSince(log, logLineTime('12/01/26 16:07:53')!)?.split('\n')).toContain("ERROR: 'VM_MEMORY' is not defined in configuration");
+    expect(linesSince('no time at all\n', 0)).toBe('');
   });
 
   it('stat mtimes, paths with spaces included', () => {
