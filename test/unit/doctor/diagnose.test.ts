@@ -194,6 +194,15 @@ describe('doctor on a fake node', () => {
     expect(byCheck(d, 'journal').summary).toMatch(/^no vm-provision journal/);
   });
 
+  it('Xen off a Dom0 with an unreadable XEN_BOOTLOADER: both named; libvirt is asked at xen:///', async () => {
+    const { host } = doctorNode({ noDropIn: true, files: { '/etc/condor/config.d/50-xen.config': 'VM_TYPE = xen\nVM_MEMORY = 1024\nXEN_BOOTLOADER = /usr/lib/xen-4.20/bin/pygrub\n' } });
+    const d = await diagnoseFake(host);
+    expect(byCheck(d, 'xen-dom0')).toMatchObject({ status: 'problem', summary: expect.stringMatching(/^not a Xen Dom0 \(none\): \/sys\/hypervisor\/type missing/) });
+    expect(byCheck(d, 'xen-bootloader')).toMatchObject({ status: 'problem', summary: expect.stringContaining('XEN_BOOTLOADER /usr/lib/xen-4.20/bin/pygrub does not exist') });
+    expect(host.commandLines()).toContain('/usr/bin/virsh -c xen:/// uri');
+    expect(d.findings.some((f) => f.check === 'kvm-device')).toBe(false);
+  });
+
   it('a node with no VM configuration at all: VM_TYPE is the cause', async () => {
     const { host } = doctorNode({ noDropIn: true });
     const d = await diagnoseFake(host);
