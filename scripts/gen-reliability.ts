@@ -3,6 +3,7 @@
 // The table is never edited by hand: rerun the tests and this script.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { relative, resolve } from 'node:path';
 
 /** One fault of the corpus as a test measured it; null = that part was not measured by this run. */
 export interface FaultResult {
@@ -53,7 +54,7 @@ export const CORPUS = [
 const mark = (v: boolean | null | undefined) => (v === null || v === undefined ? 'not measured' : v ? 'yes' : '**no**');
 const cell = (s: string | null | undefined) => (s ? `\`${s.replace(/\|/g, '\\|').replace(/`/g, "'")}\`` : '—');
 
-export function reliabilityDoc(all: ReliabilityResults[]): string {
+export function reliabilityDoc(all: ReliabilityResults[], files: string[] = []): string {
   const faults = new Map<string, FaultResult>();
   for (const r of all) for (const f of r.faults) faults.set(f.fault, f);
   const kills = all.map((r) => r.kills).filter((k): k is NonNullable<typeof k> => k !== null);
@@ -79,7 +80,7 @@ export function reliabilityDoc(all: ReliabilityResults[]): string {
     'run with the fault in place. A fault counts as named when the first problem on the first screen is the real',
     'cause (with its next action); the node must be left as the policy says, and converge once the fault is removed.',
     '',
-    `Measured by: ${runs.join('; ') || 'nothing yet'}.`,
+    `Measured by: ${runs.join('; ') || 'nothing yet'}.${files.length ? ` Results: ${files.map((f) => `\`${f}\``).join(', ')}.` : ''}`,
     '',
     '| fault | injected | cause named by apply | cause named by doctor | node left as policy says | converged after removal |',
     '|---|---|---|---|---|---|',
@@ -116,6 +117,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const all = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as ReliabilityResults);
   for (const [i, r] of all.entries()) if (r.format !== 'vm-provision/reliability-results/v1') throw new Error(`${files[i]}: not a vm-provision/reliability-results/v1 file`);
   const out = fileURLToPath(new URL('../docs/reliability.md', import.meta.url));
-  writeFileSync(out, reliabilityDoc(all));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  writeFileSync(out, reliabilityDoc(all, files.map((f) => relative(root, resolve(f)))));
   console.log(`wrote ${out} from ${files.join(', ')}`);
 }
