@@ -65,7 +65,9 @@ export function reliabilityDoc(all: ReliabilityResults[], files: string[] = []):
     if (!f) return `| ${name} | not measured | not measured | not measured | not measured | not measured |`;
     const doc = f.doctor ? `${mark(f.doctor.causeNamed)} (exit ${f.doctor.exitCode}): ${cell(f.doctor.causeLine)}` : 'not measured';
     const app = f.apply ? `${mark(f.apply.causeNamed)} (exit ${f.apply.exitCode}): ${cell(f.apply.causeLine)}` : 'not measured';
-    return `| ${name} | ${mark(f.injected)} | ${app} | ${doc} | ${mark(f.nodeLeftAsPolicy)} | ${mark(f.convergedAfterRemoval)} |`;
+    // Without apply's side, convergence was judged by doctor (exit 0) after a startd restart.
+    const conv = f.convergedAfterRemoval !== null && !f.apply ? `${mark(f.convergedAfterRemoval)} (doctor, after a startd restart)` : mark(f.convergedAfterRemoval);
+    return `| ${name} | ${mark(f.injected)} | ${app} | ${doc} | ${mark(f.nodeLeftAsPolicy)} | ${conv} |`;
   });
   const count = (p: (f: FaultResult) => boolean | null | undefined) => [...faults.values()].filter((f) => p(f) === true).length;
   const n = faults.size;

@@ -16,8 +16,8 @@ describe('gen-reliability', () => {
   it('one row per corpus fault: measured ones with the cause line, the others "not measured"', () => {
     const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| fault'));
     expect(rows).toHaveLength(CORPUS.length);
-    expect(rows.find((r) => r.startsWith('| libvirt daemon masked |'))).toBe('| libvirt daemon masked | yes | not measured | yes (exit 1): `libvirt: libvirt is not reachable \\| x` | not measured | yes |');
-    expect(rows.find((r) => r.startsWith('| gahp binary not executable |'))).toContain('| **no** (exit 1): `gahp-test: the last gahp test failed` | not measured | **no** |');
+    expect(rows.find((r) => r.startsWith('| libvirt daemon masked |'))).toBe('| libvirt daemon masked | yes | not measured | yes (exit 1): `libvirt: libvirt is not reachable \\| x` | not measured | yes (doctor, after a startd restart) |');
+    expect(rows.find((r) => r.startsWith('| gahp binary not executable |'))).toContain('| **no** (exit 1): `gahp-test: the last gahp test failed` | not measured | **no** (doctor, after a startd restart) |');
     expect(rows.find((r) => r.startsWith('| two runs at once |'))).toBe('| two runs at once | not measured | not measured | not measured | not measured | not measured |');
   });
   it('totals and the list of what is not measured yet, kills included', () => {
