@@ -1,8 +1,9 @@
 // vm-provision doctor on a real `full` node: healthy once converged, then one fault at a time — the libvirt daemon
 // masked, VM_MEMORY = 0 in a later file, the gahp binary not executable — each named as the first problem with its
-// next action, and healthy again once the fault is removed; last, a node set up by hand (no vm-provision file, no
-// journal) is healthy. The startd is restarted with condor_off/condor_on: unlike condor_restart, an explicit off/on
-// does not grow the master's restart backoff (11, 13, 17, 25 … s), which would make this file take minutes longer.
+// next action, and healthy again once the fault is removed; then a node set up by hand (no vm-provision file, no
+// journal) is healthy; last, a startd the master holds back after two condor_restart in a row is named. Between
+// faults the startd is restarted with condor_off/condor_on: unlike condor_restart, an explicit off/on does not grow
+// the master's restart backoff (11, 13, 17, 25 … s), which would make this file take minutes longer.
 // VMP_RELIABILITY_RESULTS=<file>: the measured results are written there (scripts/gen-reliability.ts reads them).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -146,7 +147,30 @@ describe.skipIf(testbedReason())(kvmTitle('doctor: a converged node, three fault
     expect(d.exitCode, d.out).toBe(0);
     expect(d.out).toMatch(/^ok +vm-memory: VM_MEMORY = 512 MiB/m);
     expect(d.out).toMatch(/^ok +journal: no vm-provision journal/m);
-    const master = await node.sh('grep -h "condor_startd" /var/log/condor/MasterLog | tail -n 6');
-    log(`MasterLog (condor_startd lines):\n${master.stdout}`);
+  });
+
+  it('a startd held in the master\'s restart backoff (two condor_restart in a row): backoff named with the seconds left, healthy once the master starts it', async () => {
+    const restarting = async () => (await node.sh('grep -c "restarting .*condor_startd in" /var/log/condor/MasterLog || true')).stdout.trim();
+    const first = await startdStart(node);
+    await node.ssh(['condor_restart', '-startd']);
+    for (let end = Date.now() + 300_000; (await startdStart(node)) <= first;) { if (Date.now() > end) throw new Error('the first restart did not come back'); await sleep(2000); }
+    const seen = await restarting();
+    const second = await startdStart(node);
+    await node.ssh(['condor_restart', '-startd']);
+    for (let end = Date.now() + 120_000; (await restarting()) === seen;) { if (Date.now() > end) break; await sleep(500); }
+    const d = await doctor(node);
+    log(`backoff: exit ${d.exitCode}\n${d.out}\nMasterLog:\n${(await node.sh('grep -h "condor_startd" /var/log/condor/MasterLog | tail -n 8')).stdout}`);
+    expect(d.exitCode, d.out).toBe(1);
+    expect(d.problems[0], d.out).toMatch(/^backoff: the master holds the startd back: it restarts it in \d+ s/);
+    expect(d.out).toMatch(/^ {4}\/var\/log\/condor\/MasterLog: .*restarting \/usr\/sbin\/condor_startd in \d+ seconds$/m);
+    expect(d.nexts[0]).toMatch(/^wait \d+ s; do not condor_restart the startd meanwhile/);
+    for (let end = Date.now() + 300_000; (await startdStart(node)) <= second;) { if (Date.now() > end) throw new Error('the startd did not come back'); await sleep(2000); }
+    const after = await doctor(node);
+    expect(after.exitCode, after.out).toBe(0);
+    results.push({
+      fault: 'startd held in the master\'s restart backoff', injected: true, expectedCause: 'backoff',
+      doctor: { exitCode: d.exitCode, causeNamed: d.problems[0]?.startsWith('backoff:') ?? false, causeLine: d.problems[0] ?? null, nextAction: d.nexts[0] ?? null },
+      apply: null, nodeLeftAsPolicy: null, convergedAfterRemoval: after.exitCode === 0,
+    });
   });
 });
