@@ -46,13 +46,13 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
     copyFileSync(a.identity.knownHosts, join(dir, 'known_hosts'));
     writeFileSync(join(dir, 'kvm-node.yaml'), example);
     writeFileSync(join(dir, 'kvm-2048.yaml'), example.replace('memory: 1024', 'memory: 2048'));
-    // Group order decides host order (a, u, b, c, d, e): the unreachable host second, so --batch 1 stops mid-way.
+    // The children order decides host order (a, u, b, c, d, e), as in Ansible: the unreachable host second, so --batch 1 stops mid-way.
     writeFileSync(join(dir, 'hosts.ini'), [
       '[first]', `wn-a ansible_host=${a.address}`, '',
       '[gone]', `wn-u ansible_host=127.0.0.1 ansible_port=${port}`, '',
       '[healthy]', 'wn-a', `wn-b ansible_host=${b.address}`, `wn-c ansible_host=${c.address}`, '',
       '[broken]', `wn-d ansible_host=${d.address}`, `wn-e ansible_host=${e.address}`, '',
-      '[workers:children]', 'first', 'healthy', 'broken', 'gone', '',
+      '[workers:children]', 'first', 'gone', 'healthy', 'broken', '',
       '[workers:vars]', 'ansible_user=root', `ansible_ssh_private_key_file=${key}`, '',
     ].join('\n'));
     writeFileSync(join(dir, 'canary.ini'), [

@@ -15,9 +15,8 @@ import { checkControlDir, defaultControlDir } from './control-path.ts';
 import { shellQuote } from './quote.ts';
 
 export interface RunOptions {
-  /** A file fed to stdin (the upload). */
-  inputFile?: string;
-  input?: string;
+  /** Fed to stdin (the upload). */
+  input?: string | Buffer;
   signal?: AbortSignal;
   timeoutMs?: number;
   onStdout?: (chunk: string) => void;
@@ -29,7 +28,7 @@ export type SshRunner = (argv: readonly string[], o?: RunOptions) => Promise<Run
 export const execaRunner: SshRunner = async (argv, o = {}) => {
   const p = execa(argv[0]!, argv.slice(1), {
     reject: false, stripFinalNewline: false, encoding: 'utf8',
-    ...(o.inputFile !== undefined ? { inputFile: o.inputFile } : o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
+    ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
     ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}),
     ...(o.signal ? { cancelSignal: o.signal } : {}),
     forceKillAfterDelay: 2000,
@@ -172,13 +171,14 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
   }
   const bundleSha = sha256(bundleBytes);
   const remoteBundle = `${REMOTE_DIR}/vm-provision-${bundleSha}.mjs`;
-  const profiles = new Map<string, { sha: string; remote: string }>();
+  const profiles = new Map<string, { sha: string; remote: string; bytes: Buffer }>();
   const profileOf = (h: FleetHost) => {
     let p = profiles.get(h.profile.file);
     if (!p) {
-      const sha = sha256(readFileSync(h.profile.file));
+      const bytes = readFileSync(h.profile.file);
+      const sha = sha256(bytes);
       const stem = basename(h.profile.file, extname(h.profile.file)).replace(/[^A-Za-z0-9_.-]/g, '_');
-      p = { sha, remote: `${REMOTE_DIR}/profiles/${stem}-${sha.slice(0, 16)}.yaml` };
+      p = { sha, bytes, remote: `${REMOTE_DIR}/profiles/${stem}-${sha.slice(0, 16)}.yaml` };
       profiles.set(h.profile.file, p);
     }
     return p;
@@ -221,9 +221,10 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
           hint: `${host.user ?? 'the login user'} needs passwordless sudo on ${host.name} (NOPASSWD for the agent), or log in as root (ansible_user=root)` }
       : undefined;
 
-  const upload = async (host: FleetHost, local: string | Buffer, dest: string, sha: string, signal: AbortSignal): Promise<Outcome | undefined> => {
+  // Always the bytes that were hashed: a rebuild of dist/ during the rollout must not ship something else.
+  const upload = async (host: FleetHost, bytes: Buffer, dest: string, sha: string, signal: AbortSignal): Promise<Outcome | undefined> => {
     const argv = remoteArgv(host, settings, ['sh', '-c', uploadScript(dest, sha)]);
-    const r = await run(argv, { ...(typeof local === 'string' ? { inputFile: local } : { input: local.toString('utf8') }), signal, timeoutMs: 600_000 });
+    const r = await run(argv, { input: bytes, signal, timeoutMs: 600_000 });
     if (r.exitCode === 0) return undefined;
     const fail = (failure: FailureKind, cause: string, hint?: string): Outcome => ({ outcome: 'failed', failure, cause, ...(hint ? { hint } : {}), durationMs: 0 });
     if (r.aborted) return fail('interrupted', 'stopped during the upload (Ctrl-C twice)');
@@ -265,7 +266,6 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
     const withConnect = { connectMs };
 
     const prof = profileOf(host);
-    const profileText = readFileSync(host.profile.file);
     const pre = await exec(host, preflightScript(remoteBundle, prof.remote), { timeoutSeconds: 60, signal: job.signal });
     const pf = parsePreflight(pre.stdout);
     if (!pf) {
@@ -296,11 +296,11 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
     const profileAt = stage && !pf.profile ? `${stage}/${basename(prof.remote)}` : prof.remote;
     const cleanup = async () => { if (stage) await exec(host, `rm -rf ${shellQuote(stage)}`, { timeoutSeconds: 30 }); };
     if (!pf.bundle) {
-      const f = await upload(host, bundlePath, bundleAt, bundleSha, job.signal);
+      const f = await upload(host, bundleBytes, bundleAt, bundleSha, job.signal);
       if (f) { await cleanup(); return done(f, withConnect); }
     }
     if (!pf.profile) {
-      const f = await upload(host, profileText, profileAt, prof.sha, job.signal);
+      const f = await upload(host, prof.bytes, profileAt, prof.sha, job.signal);
       if (f) { await cleanup(); return done(f, withConnect); }
     }
     try {
