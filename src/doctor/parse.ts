@@ -46,27 +46,7 @@ export function parseOpenResult(r: { exitCode: number; stderr: string }): OpenRe
   return { ok: false, error, ...(ERRNO[error] ? { errno: ERRNO[error] } : {}) };
 }
 
-export interface Backoff { seconds: number; line: string; at: number; until: number }
-
-/**
- * The master's restart backoff for the startd from MasterLog: the last "restarting …/condor_startd in N seconds"
- * not followed by the master starting it again. undefined: no delay pending (or the log says nothing).
- */
-export function pendingStartdBackoff(masterLog: string | undefined): Backoff | undefined {
-  if (!masterLog) return undefined;
-  const lines = masterLog.split('\n').slice(-3000);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i]!;
-    if (/Started DaemonCore process "?\S*condor_startd/.test(l)) return undefined;
-    const m = /restarting \S*condor_startd in (\d+) seconds?/.exec(l);
-    if (m) {
-      const at = logLineTime(l);
-      if (at === undefined) return undefined;
-      return { seconds: Number(m[1]), line: l.trim(), at, until: at + Number(m[1]) };
-    }
-  }
-  return undefined;
-}
+export { pendingStartdBackoff, type Backoff } from '../condor/master-backoff.ts';
 
 /** The last gahp test the startd ran, from StartLog: when it began, and its outcome line if logged. */
 export interface GahpTest { at: number; startLine: string; passed?: boolean; resultLine?: string }

@@ -1,6 +1,7 @@
 // Restart: only when our config changed, a previous run owes one that the startd has not taken since, or the
 // running startd was configured otherwise / does not advertise the VM universe (it re-runs the gahp test only at
 // start). How (condor.restart.mode): graceful, peaceful or drain; the summary says what it costs the running jobs.
+import { pendingStartdBackoff } from '../condor/master-backoff.ts';
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
 import { askStartd, querySlots, runningDiffers, slotsAdvertiseVm, type SlotVm, type StartdAnswer } from '../condor/status.ts';
 import { nodeWork, restartCost, type RestartCost } from '../condor/slot-work.ts';
@@ -41,6 +42,12 @@ export async function restartStartd(ctx: RunContext, argv: string[] = ['condor_r
   const at = await ctx.host.now();
   const r = await ctx.host.exec(argv[0]!, argv.slice(1), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
+    // A startd held in the master's backoff cannot be asked to restart, but starts soon anyway with the current config.
+    const backoff = pendingStartdBackoff(await ctx.host.readFile(`${ctx.facts.condor.log ?? '/var/log/condor'}/MasterLog`));
+    if (backoff && backoff.until >= at - 5) {
+      ctx.state.startdBackoffUntil = backoff.until;
+      return at;
+    }
     throw new VmpError('RESTART', `${argv.join(' ')} failed (exit ${r.exitCode})`, {
       hint: 'is condor_master running? (systemctl status condor); the restart stays pending and the next run retries it',
       context: commandContext(r),
@@ -196,6 +203,10 @@ export const restart: Step = {
       state.restartedAt = at;
     } else {
       state.restartedAt = await restartStartd(ctx, argv);
+      if (state.startdBackoffUntil !== undefined) {
+        const wait = Math.max(0, state.startdBackoffUntil - await ctx.host.now());
+        notes.push(`the master restarts the startd in ${wait} s (HTCondor backs off frequent restarts), with this config`);
+      }
     }
     const waits = spec.mode !== 'graceful' && work.length ? ` (verify waits up to ${spec.timeout} s for them)` : '';
     return { status: 'changed', summary: withNotes(`${line}: ${reason}; ${cost.message}${waits}`), changes: [line], cost };

@@ -35,6 +35,8 @@ export interface RunState {
   /** Xen: the resolved kernel version, the initrd path, the bootloader (found, or predicted in --check). */
   xen?: { kernelVersion?: string; initrd?: string; bootloader?: string };
   restartedAt?: number;
+  /** The master will start the startd at this time (its restart backoff): verify waits for it. */
+  startdBackoffUntil?: number;
   slots?: SlotVm[];
   /** A drain this run started or continues: verify waits for it, and cancels it on timeout. */
   drain?: { requestId: string; target: string };

@@ -129,7 +129,10 @@ export const verify: Step = {
     }
     const waitedForJobs = Math.round((Date.now() - t0) / 1000);
     const started = Date.now();
-    const deadline = started + ctx.profile.verify.timeout * 1000;
+    // The master's backoff delays the startd: wait for it on top of the timeout, and say why.
+    const backoff = state.startdBackoffUntil !== undefined ? Math.max(0, state.startdBackoffUntil - await ctx.host.now()) : 0;
+    if (backoff) ctx.progress(`the master restarts the startd in ${backoff} s: HTCondor backs off frequent restarts`);
+    const deadline = started + (ctx.profile.verify.timeout + backoff) * 1000;
     let fresh: SlotVm[] = [];
     let failedAt: number | undefined;
     let unanswered: string | undefined;

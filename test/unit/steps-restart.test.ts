@@ -5,6 +5,7 @@ import { JOURNAL_FILE } from '../../src/engine/journal.ts';
 import { isVmpError } from '../../src/errors/vmp-error.ts';
 import { FakeHost, output } from '../helpers/fake-host.ts';
 import { SLOT_ATTRS } from '../../src/condor/status.ts';
+import { logLineTime } from '../../src/condor/gahp-reasons.ts';
 import { HOST, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
 
 const STATUS = ['condor_status', '-af:t', ...SLOT_ATTRS, '-constraint', `Machine == "${HOST}"`];
@@ -34,6 +35,28 @@ describe('restart step', () => {
     const journalAt = host.indexOf((o) => o.op === 'write' && o.path === JOURNAL_FILE);
     expect(journalAt).toBeGreaterThanOrEqual(0);
     expect(journalAt).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_restart'));
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart.reason).toBe('config changed');
+  });
+
+  it('condor_restart fails while the master holds the startd in its backoff: no failure, verify is told to wait for it', async () => {
+    const line = '12/01/26 16:00:30 restarting /usr/sbin/condor_startd in 41 seconds';
+    const at = logLineTime(line)!;
+    const host = node().setNow(at + 3)
+      .on(RESTART, { exitCode: 1, stderr: "Can't connect to startd\n" })
+      .file('/var/log/condor/MasterLog', `12/01/26 16:00:29 The STARTD (pid 4242) exited with status 0\n${line}\n`);
+    const ctx = makeContext({ host, state: { restartReason: 'config changed', configChanged: true } });
+    const r = await restart.run(ctx);
+    expect(r.status).toBe('changed');
+    expect(r.summary).toContain('the master restarts the startd in 38 s (HTCondor backs off frequent restarts), with this config');
+    expect(ctx.state).toMatchObject({ restartedAt: at + 3, startdBackoffUntil: at + 41 });
+  });
+
+  it('condor_restart fails with no backoff in MasterLog (master down): RESTART error, the restart stays owed', async () => {
+    const host = node().on(RESTART, { exitCode: 1, stderr: "Can't connect to master\n" })
+      .file('/var/log/condor/MasterLog', '12/01/26 15:00:00 Started DaemonCore process "/usr/sbin/condor_startd", pid and pgroup = 101\n');
+    const ctx = makeContext({ host, state: { restartReason: 'config changed', configChanged: true } });
+    const e = await restart.run(ctx).then(() => undefined, (err: unknown) => err);
+    expect(isVmpError(e) && e.code).toBe('RESTART');
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart.reason).toBe('config changed');
   });
 
