@@ -33,6 +33,22 @@ export async function startdPid(node: TestNode): Promise<string> {
   return (await node.ssh(['pgrep', '-x', 'condor_startd'])).stdout.trim();
 }
 
+/**
+ * Waits until the node's startd runs with the same PID 5 s apart: a restart started by an earlier test (a rollback,
+ * or the master's backoff) would otherwise change the PID under a fingerprint taken meanwhile.
+ */
+export async function steadyStartd(node: TestNode, timeoutMs = 120_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < until) {
+    const pid = await startdPid(node);
+    if (pid && pid === last) return pid;
+    last = pid;
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  throw new Error(`${node.name}: condor_startd did not settle within ${timeoutMs / 1000} s (last PID ${last || 'none'})`);
+}
+
 /** A fingerprint of everything apply could change: packages, /etc/condor, unit states, startd PID. */
 export async function nodeFingerprint(node: TestNode): Promise<string> {
   const r = await node.sh([

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { startNodes, type TestNode } from '../testbed/nodes.ts';
 import { kvmTitle, testbedReason } from '../testbed/harness.ts';
-import { DIST, ROOT, jsonLines, nodeFingerprint, startdPid, vmStatus } from './agent.ts';
+import { DIST, ROOT, jsonLines, nodeFingerprint, startdPid, steadyStartd, vmStatus } from './agent.ts';
 
 const example = readFileSync(join(ROOT, 'examples/kvm-node.yaml'), 'utf8');
 const MASK = ['libvirtd.service', 'libvirtd.socket', 'libvirtd-ro.socket', 'libvirtd-admin.socket'];
@@ -105,6 +105,8 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
   });
 
   it('--check changes nothing on any host', async () => {
+    // The canary's rollback restarted wn-d's startd (maybe still in the master's backoff): let it settle first.
+    await Promise.all(nodes.map((n) => steadyStartd(n)));
     const before = await Promise.all(nodes.map(nodeFingerprint));
     const r = await fleet('plan', 'fleet.yaml', '--json');
     const h = byHost(r.stdout);
