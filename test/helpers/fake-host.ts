@@ -658,3 +658,23 @@ export class FakeStartd {
     return { stdout: `Sent request to drain the startd ${target} with (null). This only affects the single startd; any other startds running on the same host will not be drained.\n${verbose}` };
   }
 }
+
+/** dpkg-query's batch form as the packages step calls it. */
+export const DPKG_QUERY = ['dpkg-query', '-W', '-f', '${Package}\t${db:Status-Abbrev}\n'];
+
+/** A Debian package database on a fake host: dpkg-query answers from `have`; apt-get install adds to it. */
+export function withDpkg(host: FakeHost, have: Set<string>): FakeHost {
+  return host
+    .on((c) => c.argv.slice(0, 4).join('\0') === DPKG_QUERY.join('\0'), (c) => {
+      const names = c.args.slice(3);
+      return {
+        exitCode: names.every((n) => have.has(n)) ? 0 : 1,
+        stdout: names.filter((n) => have.has(n)).map((n) => `${n}\tii \n`).join(''),
+        stderr: names.filter((n) => !have.has(n)).map((n) => `dpkg-query: no packages found matching ${n}\n`).join(''),
+      };
+    })
+    .on((c) => c.cmd === 'apt-get' && c.args[0] === 'install', (c) => {
+      for (const a of c.args.slice(4)) have.add(a);
+      return { stdout: 'Setting up ...\n' };
+    });
+}

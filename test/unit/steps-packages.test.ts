@@ -4,28 +4,15 @@ import { packages } from '../../src/steps/packages.ts';
 import { KVM_NEEDS, packagesFor } from '../../src/packages/package-map.ts';
 import { installArgv, installPackages } from '../../src/packages/package-manager.ts';
 import { isVmpError, type VmpError } from '../../src/errors/vmp-error.ts';
-import { FakeHost, type ExecCall } from '../helpers/fake-host.ts';
+import { DPKG_QUERY as DPKG, FakeHost, withDpkg, type ExecCall } from '../helpers/fake-host.ts';
 import { DEBIAN_KVM_PACKAGES, factsFixture, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
 
-const DPKG = ['dpkg-query', '-W', '-f', '${Package}\t${db:Status-Abbrev}\n'];
 const APT_INSTALL = ['apt-get', 'install', '-y', '-q', '--no-install-recommends'];
 
 /** A node where `installed` are installed; apt-get install installs what it is asked for. */
 function debianHost(installed: string[]) {
   const have = new Set(installed);
-  const host = new FakeHost()
-    .on((c) => c.argv.slice(0, 4).join('\0') === DPKG.join('\0'), (c) => {
-      const names = c.args.slice(3);
-      return {
-        exitCode: names.every((n) => have.has(n)) ? 0 : 1,
-        stdout: names.filter((n) => have.has(n)).map((n) => `${n}\tii \n`).join(''),
-        stderr: names.filter((n) => !have.has(n)).map((n) => `dpkg-query: no packages found matching ${n}\n`).join(''),
-      };
-    })
-    .on((c) => c.cmd === 'apt-get' && c.args[0] === 'install', (c) => {
-      for (const a of c.args.slice(4)) have.add(a);
-      return { stdout: 'Setting up ...\n' };
-    });
+  const host = withDpkg(new FakeHost(), have);
   return { host, have };
 }
 

@@ -14,7 +14,7 @@ import type { UnitState } from '../../src/facts/parse.ts';
 import type { Facts } from '../../src/facts/gather.ts';
 import type { Profile } from '../../src/profile/index.ts';
 import { isVmpError, type VmpError } from '../../src/errors/vmp-error.ts';
-import { FakeHost } from '../helpers/fake-host.ts';
+import { DPKG_QUERY as DPKG, FakeHost, withDpkg } from '../helpers/fake-host.ts';
 import { UNITS, exampleText, factsFixture, makeContext, notFound, profileFrom, systemctlShowOutput, unitState } from '../helpers/facts-fixture.ts';
 
 const KVER = '6.12.117+deb13-amd64';
@@ -214,7 +214,6 @@ describe('preflight (Xen): HTCondor must run as root', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-const DPKG = ['dpkg-query', '-W', '-f', '${Package}\t${db:Status-Abbrev}\n'];
 const APT_INSTALL = ['apt-get', 'install', '-y', '-q', '--no-install-recommends'];
 const XEN_DEBIAN_BASE = ['libvirt-daemon-system', 'libvirt-daemon-driver-xen', 'libvirt-clients', 'xen-utils-common', 'condor-vm-gahp'];
 const PKGNAMES = 'xen-utils-common\nxen-utils-4.17\nxen-utils-4.20\nxen-utils-4.9\n';
@@ -238,19 +237,8 @@ function debianXen(o: DebianXenOptions = {}) {
   }
   h.on(['/usr/bin/genisoimage', '-version'], { stdout: 'genisoimage 1.1.11 (Linux)\n' })
     .on(['/usr/bin/xorrisofs', '-version'], { stdout: 'xorriso 1.5.6 : RockRidge filesystem manipulator, libburnia project.\n' })
-    .on(['apt-cache', 'pkgnames', 'xen-utils-'], { stdout: o.pkgnames ?? PKGNAMES })
-    .on((c) => c.argv.slice(0, 4).join('\0') === DPKG.join('\0'), (c) => {
-      const names = c.args.slice(3);
-      return {
-        exitCode: names.every((n) => have.has(n)) ? 0 : 1,
-        stdout: names.filter((n) => have.has(n)).map((n) => `${n}\tii \n`).join(''),
-        stderr: names.filter((n) => !have.has(n)).map((n) => `dpkg-query: no packages found matching ${n}\n`).join(''),
-      };
-    })
-    .on((c) => c.cmd === 'apt-get' && c.args[0] === 'install', (c) => {
-      for (const a of c.args.slice(4)) have.add(a);
-      return { stdout: 'Setting up ...\n' };
-    });
+    .on(['apt-cache', 'pkgnames', 'xen-utils-'], { stdout: o.pkgnames ?? PKGNAMES });
+  withDpkg(h, have);
   return { host: h, have };
 }
 
