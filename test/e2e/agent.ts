@@ -34,19 +34,21 @@ export async function startdPid(node: TestNode): Promise<string> {
 }
 
 /**
- * Waits until the node's startd runs with the same PID 5 s apart: a restart started by an earlier test (a rollback,
- * or the master's backoff) would otherwise change the PID under a fingerprint taken meanwhile.
+ * Waits until the node's startd has kept the same PID for `stableMs`: a restart started by an earlier test (a
+ * rollback; a startd finishing its start-up benchmarks before it obeys; the master's backoff) would otherwise change
+ * the PID under a fingerprint taken meanwhile.
  */
-export async function steadyStartd(node: TestNode, timeoutMs = 120_000): Promise<string> {
+export async function steadyStartd(node: TestNode, stableMs = 45_000, timeoutMs = 240_000): Promise<string> {
   const until = Date.now() + timeoutMs;
   let last = '';
+  let since = Date.now();
   while (Date.now() < until) {
     const pid = await startdPid(node);
-    if (pid && pid === last) return pid;
-    last = pid;
+    if (pid !== last) { last = pid; since = Date.now(); }
+    else if (pid && Date.now() - since >= stableMs) return pid;
     await new Promise((r) => setTimeout(r, 5000));
   }
-  throw new Error(`${node.name}: condor_startd did not settle within ${timeoutMs / 1000} s (last PID ${last || 'none'})`);
+  throw new Error(`${node.name}: condor_startd did not keep one PID for ${stableMs / 1000} s within ${timeoutMs / 1000} s (last PID ${last || 'none'})`);
 }
 
 /** A fingerprint of everything apply could change: packages, /etc/condor, unit states, startd PID. */
