@@ -1,15 +1,10 @@
 // Reads the agent's --json lines (step lines, then a summary or an error line) into a host result.
-import type { AgentStepLine, FailureKind, HostOutcome, StepCounts } from './events.ts';
+import type { AgentStepLine, FailureKind, HostOutcome, HostResult, StepCounts } from './events.ts';
 
-export interface AgentVerdict {
+/** What the agent's own output says of a host: the agent-side fields of its HostResult. */
+export type AgentVerdict = Pick<HostResult, 'failure' | 'failedStep' | 'cause' | 'hint' | 'agentExitCode' | 'steps'> & {
   outcome: Extract<HostOutcome, 'ok' | 'changed' | 'pending' | 'failed'>;
-  failure?: FailureKind;
-  failedStep?: string;
-  cause?: string;
-  hint?: string;
-  agentExitCode?: number;
-  steps?: StepCounts;
-}
+};
 
 interface SummaryLine { type: 'summary'; counts?: Partial<StepCounts>; changed?: boolean; failed?: boolean; exitCode?: number; error?: { message?: string; hint?: string; step?: string } }
 interface ErrorLine { type: 'error'; code?: string; message?: string; hint?: string; exitCode?: number }
