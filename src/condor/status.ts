@@ -52,11 +52,6 @@ export function slotsAdvertiseVm(slots: SlotVm[], want: Expected): boolean {
   return slots.length > 0 && slots.every((s) => s.hasVm && s.vmType?.toLowerCase() === want.vmType);
 }
 
-/** The ads alone, memory included: right only for a startd with no VM job running (see slotsAdvertiseVm). */
-export function slotsMatch(slots: SlotVm[], want: Expected): boolean {
-  return slotsAdvertiseVm(slots, want) && slots.every((s) => s.vmMemory === want.vmMemory);
-}
-
 export type StartdAnswer = { sources: Map<string, KnobSource>; error?: undefined } | { sources?: undefined; error: string };
 
 /** `condor_config_val -startd -v NAMES`: the values the running startd was configured with (its own param table). */

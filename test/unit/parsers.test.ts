@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigValVerbose } from '../../src/condor/config-val.ts';
 import { parseCondorVersionOutput, parseVersion, compareVersions, atLeast } from '../../src/condor/version.ts';
-import { parseSlotLines, slotsMatch } from '../../src/condor/status.ts';
+import { parseSlotLines, slotsAdvertiseVm } from '../../src/condor/status.ts';
 import { cpuVirtFlags, osFamily, parseMemTotalMiB, parseOsRelease, parsePs, parseSystemctlShow } from '../../src/facts/parse.ts';
 import { parseInstalled } from '../../src/packages/package-manager.ts';
 import { output } from '../helpers/fake-host.ts';
@@ -199,15 +199,15 @@ describe('slot ads', () => {
     ]);
   });
 
-  it('slotsMatch needs every slot to have HasVM, the type and the memory', () => {
+  it('slotsAdvertiseVm needs every slot to have HasVM and the type; VM_Memory (free memory) is not compared', () => {
     const vm = parseSlotLines(output('condor_status-af-vm.stdout'));
     const novm = parseSlotLines(output('condor_status-af-novm.stdout'));
-    expect(slotsMatch(vm, { vmType: 'kvm', vmMemory: 1024 })).toBe(true);
-    expect(slotsMatch(vm, { vmType: 'kvm', vmMemory: 2048 })).toBe(false);
-    expect(slotsMatch(vm, { vmType: 'xen', vmMemory: 1024 })).toBe(false);
-    expect(slotsMatch(novm, { vmType: 'kvm', vmMemory: 1024 })).toBe(false);
-    expect(slotsMatch([...vm, ...novm], { vmType: 'kvm', vmMemory: 1024 })).toBe(false);
-    expect(slotsMatch([], { vmType: 'kvm', vmMemory: 1024 })).toBe(false);
-    expect(slotsMatch(parseSlotLines('slot1@x\ttrue\tKVM\t1024\t1\n'), { vmType: 'kvm', vmMemory: 1024 })).toBe(true);
+    expect(slotsAdvertiseVm(vm, { vmType: 'kvm', vmMemory: 1024 })).toBe(true);
+    expect(slotsAdvertiseVm(vm, { vmType: 'kvm', vmMemory: 2048 })).toBe(true);
+    expect(slotsAdvertiseVm(vm, { vmType: 'xen', vmMemory: 1024 })).toBe(false);
+    expect(slotsAdvertiseVm(novm, { vmType: 'kvm', vmMemory: 1024 })).toBe(false);
+    expect(slotsAdvertiseVm([...vm, ...novm], { vmType: 'kvm', vmMemory: 1024 })).toBe(false);
+    expect(slotsAdvertiseVm([], { vmType: 'kvm', vmMemory: 1024 })).toBe(false);
+    expect(slotsAdvertiseVm(parseSlotLines('slot1@x\ttrue\tKVM\t1024\t1\n'), { vmType: 'kvm', vmMemory: 1024 })).toBe(true);
   });
 });
