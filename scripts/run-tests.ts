@@ -34,4 +34,5 @@ if (!report) finish(`vitest wrote no report (exit ${code}): see the output above
 
 const verdict = judgeRun(ROOT, report!, status, code, args.length > 0);
 process.stdout.write(`\nreal-node suites that ran:\n${verdict.ran.map((s) => `  ${s}`).join('\n') || '  (none)'}\n`);
+if (verdict.failed.length) process.stdout.write(`\nfailed tests:\n${verdict.failed.map((s) => `  ${s}`).join('\n')}\n`);
 finish(verdict.line, verdict.code);

@@ -4,13 +4,12 @@
 // journal) is healthy; last, a startd the master holds back after two condor_restart in a row is named. Between
 // faults the startd is restarted with condor_off/condor_on: unlike condor_restart, an explicit off/on does not grow
 // the master's restart backoff (11, 13, 17, 25 … s), which would make this file take minutes longer.
-// VMP_RELIABILITY_RESULTS=<file>: the measured results are written there (scripts/gen-reliability.ts reads them).
+// VMP_RELIABILITY_RESULTS=<dir>: the measured results are written to <dir>/doctor.json (scripts/gen-reliability.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { startNodes, type TestNode } from '../testbed/nodes.ts';
 import { kvmTitle, testbedReason } from '../testbed/harness.ts';
 import { installAgent, nodeFingerprint, vmp } from './agent.ts';
-import type { FaultResult, ReliabilityResults } from '../../scripts/gen-reliability.ts';
+import { writeResults, type FaultResult } from '../../scripts/gen-reliability.ts';
 
 const FAULT_FILE = '/etc/condor/config.d/99-doctor-fault.config';
 const GAHP = '/usr/sbin/condor_vm-gahp';
@@ -74,11 +73,7 @@ describe.skipIf(testbedReason())(kvmTitle('doctor: a converged node, three fault
     if (r.exitCode !== 0) throw new Error(`apply did not converge the node: ${r.stdout}${r.stderr}`);
   });
   afterAll(async () => {
-    const file = process.env.VMP_RELIABILITY_RESULTS;
-    if (file) {
-      const out: ReliabilityResults = { format: 'vm-provision/reliability-results/v1', source: 'test/e2e/doctor.test.ts', started, finished: new Date().toISOString(), nodes: 1, faults: results, kills: null };
-      writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-    }
+    writeResults({ format: 'vm-provision/reliability-results/v1', source: 'test/e2e/doctor.test.ts', started, finished: new Date().toISOString(), nodes: 1, faults: results, kills: null });
     await node?.stop();
   });
 

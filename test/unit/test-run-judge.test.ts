@@ -35,6 +35,13 @@ describe('judgeRun', () => {
     expect(v.ran).toEqual(['test/e2e/a.test.ts › apply', 'test/testbed/t.test.ts › bare']);
     expect(v.code).toBe(1);
     expect(v.line).toBe(`FAILED: 2 real-node suite(s) ran; 3 tests passed, 0 failed, 0 skipped; ${ok.kvmNote}`);
+    expect(v.failed).toEqual(['test/testbed/t.test.ts › bare › t0: ']);
+  });
+
+  it('failed tests are named with the first line of their error, so the tail of a CI log says which', () => {
+    const r = report(unit, file('test/e2e/a.test.ts', ['apply', 'passed']));
+    r.testResults[1]!.assertionResults.push({ ancestorTitles: ['apply'], title: 'restart', status: 'failed', failureMessages: ['\nError: timed out waiting for job 3.0 to run\n    at waitFor (a.ts:1)'] });
+    expect(judgeRun(ROOT, r, ok, 1, false).failed).toEqual(['test/e2e/a.test.ts › apply › restart: Error: timed out waiting for job 3.0 to run']);
   });
 
   it('a filtered run (files named) does not require every suite', () => {

@@ -12,7 +12,7 @@ const results: ReliabilityResults = {
 };
 
 describe('gen-reliability', () => {
-  const doc = reliabilityDoc([results], ['docs/reliability/doctor-e2e.json']);
+  const doc = reliabilityDoc([results], ['docs/reliability/doctor.json']);
   it('one row per corpus fault: measured ones with the cause line, the others "not measured"', () => {
     const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| fault'));
     expect(rows).toHaveLength(CORPUS.length);
@@ -25,6 +25,6 @@ describe('gen-reliability', () => {
     expect(doc).toContain('Kills (SIGKILL at random instants of a converging apply): not measured yet.');
     expect(doc).toMatch(/## Not measured yet\n\n- libvirt package not installable\n/);
     expect(doc).toContain("- apply's side of every fault");
-    expect(doc).toContain('Results: `docs/reliability/doctor-e2e.json`.');
+    expect(doc).toContain('Results: `docs/reliability/doctor.json`.');
   });
 });
