@@ -13,6 +13,8 @@ export interface HostJob {
   host: FleetHost;
   batch: number;
   check: boolean;
+  /** Ask the agent for file diffs (its --json step lines carry them). */
+  diff?: boolean;
   /** Absolute time (ms since the epoch) by which the host must be done; enforce it on the node too. */
   deadline: number;
   /** Aborted on the second Ctrl-C: stop now. */
@@ -36,6 +38,7 @@ export interface RolloutOptions {
   plan: FleetPlan;
   executor: HostExecutor;
   check: boolean;
+  diff?: boolean;
   run?: string;
   onEvent?: (e: FleetEvent) => void;
   /** First abort: start no new host (Ctrl-C once). */
@@ -107,7 +110,7 @@ export async function runRollout(o: RolloutOptions): Promise<FleetReport> {
     let r: Awaited<ReturnType<HostExecutor['runHost']>>;
     try {
       r = await o.executor.runHost({
-        run, host: h, batch, check: o.check, deadline: started + plan.hostTimeout * 1000, signal: local.signal,
+        run, host: h, batch, check: o.check, ...(o.diff ? { diff: true } : {}), deadline: started + plan.hostTimeout * 1000, signal: local.signal,
         onStep: (step) => emit({ type: 'host-step', run, host: h.name, batch, step }),
       });
     } catch (e) {
@@ -181,6 +184,7 @@ export async function runRollout(o: RolloutOptions): Promise<FleetReport> {
 export interface FleetApplyOptions extends ResolveOptions {
   fleetFile: string;
   check: boolean;
+  diff?: boolean;
   /** The executor, or a factory called once the plan is valid (so a bad fleet is exit 65 whatever the executor). */
   executor: HostExecutor | ((plan: FleetPlan) => HostExecutor);
   onEvent?: (e: FleetEvent) => void;
@@ -211,7 +215,7 @@ export async function fleetApply(o: FleetApplyOptions): Promise<FleetReport> {
     await recorder?.open(run, plan);
     const onEvent = (e: FleetEvent) => { recorder?.write(e); o.onEvent?.(e); };
     return await runRollout({
-      plan, executor, check: o.check, run, onEvent, ...(o.stop ? { stop: o.stop } : {}), ...(o.kill ? { kill: o.kill } : {}),
+      plan, executor, check: o.check, ...(o.diff ? { diff: true } : {}), run, onEvent, ...(o.stop ? { stop: o.stop } : {}), ...(o.kill ? { kill: o.kill } : {}),
       ...(gate ? { gate } : {}), detailedExitcodes: !!o.detailedExitcodes, ...(recorder ? { record: recorder.path } : {}),
     });
   } finally {

@@ -52,9 +52,9 @@ export function remoteArgv(host: FleetHost, s: SshSettings, argv: readonly strin
   return ['ssh', ...sshOptions(host, s), '-T', '--', host.address, shellJoin(command)];
 }
 
-/** The agent run: `node <bundle> apply|plan <profile> --json` on the node. */
-export function agentArgv(bundlePath: string, profilePath: string, check: boolean): string[] {
-  return ['node', bundlePath, check ? 'plan' : 'apply', profilePath, '--json'];
+/** The agent run: `node <bundle> apply|plan <profile> --json [--diff]` on the node (`plan` is apply --check --diff). */
+export function agentArgv(bundlePath: string, profilePath: string, check: boolean, diff = false): string[] {
+  return ['node', bundlePath, check ? 'plan' : 'apply', profilePath, '--json', ...(diff && !check ? ['--diff'] : [])];
 }
 
 /** Closes the master after the host is done. */

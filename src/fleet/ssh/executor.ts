@@ -12,7 +12,7 @@ import type { FleetHost, FleetPlan } from '../resolve.ts';
 import { agentArgv, connectArgv, exitMasterArgv, remoteArgv, type SshSettings } from './argv.ts';
 import { classifyConnectFailure } from './classify.ts';
 import { checkControlDir, defaultControlDir } from './control-path.ts';
-import { shellQuote } from './quote.ts';
+import { shellJoin, shellQuote } from './quote.ts';
 
 export interface RunOptions {
   /** Fed to stdin (the upload). */
@@ -71,43 +71,105 @@ export function nodeInstallCommand(os: string): string {
   return 'install Node.js 20 or later from your distribution or https://nodejs.org';
 }
 
-export interface Preflight { node?: string; nodeMajor?: number; bundle: boolean; profile: boolean; os: string; timeout: boolean }
+export interface Preflight { node?: string; nodeMajor?: number; bundle: boolean; profile: boolean; os: string; timeout: boolean; profileWrite?: 'failed' }
 
-export function preflightScript(bundle: string, profile: string): string {
+/** The line the node prints first (it is reached and its shell runs) and the one after which the agent's output starts. */
+export const MARK_PREFLIGHT = 'VMP-PREFLIGHT';
+export const MARK_RUN = 'VMP-RUN';
+
+/** A profile this small travels inside the command (base64), so the host needs no round trip of its own for it. */
+export const INLINE_PROFILE_MAX = 48 * 1024;
+
+export interface StartScript {
+  bundle: string;
+  profile: string;
+  /** The profile's bytes and hash: written to `profile` on the node when it is not there (checked, then renamed). */
+  profileInline?: { bytes: Buffer; sha: string };
+  /** The build's hash: stdin carries it, written to `bundle` (checked, then renamed) before anything else. */
+  bundleFromStdin?: string;
+  /** The agent's argv, run (exec'd) when node ≥ MIN_NODE_MAJOR, the build and the profile are all there. */
+  agent: readonly string[];
+  timeoutSeconds: number;
+  /** --check: a temporary directory removed when the script ends. */
+  stage?: string;
+}
+
+/** `cat > tmp` (or base64 -d), check the hash on the node, then rename: the destination is only ever complete. */
+function placeFile(dest: string, sha: string, fill: string, onFail: string): string {
+  const dir = dirname(dest);
   return [
-    'echo VMP-PREFLIGHT',
-    'if command -v node >/dev/null 2>&1; then echo "node=$(node -v 2>/dev/null)"; else echo node=; fi',
-    `[ -f ${shellQuote(bundle)} ] && echo bundle=1 || echo bundle=0`,
-    `[ -f ${shellQuote(profile)} ] && echo profile=1 || echo profile=0`,
-    '( . /etc/os-release 2>/dev/null; echo "os=${ID:-} ${ID_LIKE:-}" )',
-    'command -v timeout >/dev/null 2>&1 && echo timeout=1 || echo timeout=0',
+    `mkdir -p ${shellQuote(dir)} || exit 4`,
+    `t=${shellQuote(dir)}/.upload.$$`,
+    `if ${fill} > "$t" && printf '%s  %s\\n' ${sha} "$t" | sha256sum -c --status -; then mv -f "$t" ${shellQuote(dest)}; else rm -f "$t"; ${onFail}; fi`,
+  ].join('\n');
+}
+
+/**
+ * One round trip per host when nothing needs shipping: say what the node has (node version, build, profile), write
+ * the profile when missing, and exec the agent under timeout(1) when everything is there. With bundleFromStdin the
+ * build comes first on stdin. Everything before MARK_RUN is the preflight's; everything after is the agent's.
+ */
+export function startScript(o: StartScript): string {
+  const q = shellQuote;
+  const withTimeout = ['timeout', '-k', '30', String(o.timeoutSeconds), ...o.agent];
+  return [
+    `echo ${MARK_PREFLIGHT}`,
+    'umask 022',
+    ...(o.stage ? [`trap 'rm -rf ${o.stage}' EXIT`, "trap 'exit 129' HUP INT TERM"] : []),
     // An upload whose writer died (controller killed) is removed; a live one is another controller's.
-    `for f in ${shellQuote(REMOTE_DIR)}/.upload.* ${shellQuote(REMOTE_DIR)}/profiles/.upload.*; do [ -e "$f" ] || continue; p=\${f##*.}; kill -0 "$p" 2>/dev/null || rm -f "$f"; done`,
+    `for f in ${q(REMOTE_DIR)}/.upload.* ${q(REMOTE_DIR)}/profiles/.upload.*; do [ -e "$f" ] || continue; p=\${f##*.}; kill -0 "$p" 2>/dev/null || rm -f "$f"; done`,
+    ...(o.bundleFromStdin ? [placeFile(o.bundle, o.bundleFromStdin, 'cat', 'echo transfer=bundle; exit 3')] : []),
+    ...(o.profileInline ? [`[ -f ${q(o.profile)} ] || { ${placeFile(o.profile, o.profileInline.sha, `echo ${o.profileInline.bytes.toString('base64')} | base64 -d`, 'echo profile-write=failed').replace(/\n/g, '; ')}; }`] : []),
+    'if command -v node >/dev/null 2>&1; then v=$(node -v 2>/dev/null); else v=; fi; echo "node=$v"',
+    `b=0; [ -f ${q(o.bundle)} ] && b=1; echo bundle=$b`,
+    `p=0; [ -f ${q(o.profile)} ] && p=1; echo profile=$p`,
+    '( . /etc/os-release 2>/dev/null; echo "os=${ID:-} ${ID_LIKE:-}" )',
+    't=0; command -v timeout >/dev/null 2>&1 && t=1; echo timeout=$t',
+    'm=${v#v}; m=${m%%.*}',
+    `if [ "$b$p" = 11 ] && [ "$m" -ge ${MIN_NODE_MAJOR} ] 2>/dev/null; then`,
+    `  echo ${MARK_RUN}`,
+    `  if [ $t = 1 ]; then ${o.stage ? '' : 'exec '}${shellJoin(withTimeout)}; else ${o.stage ? '' : 'exec '}${shellJoin(o.agent)}; fi`,
+    ...(o.stage ? ['  exit $?'] : []),
+    'fi',
     'exit 0',
   ].join('\n');
 }
 
 export function parsePreflight(stdout: string): Preflight | undefined {
-  if (!stdout.includes('VMP-PREFLIGHT')) return undefined;
+  if (!stdout.includes(MARK_PREFLIGHT)) return undefined;
+  const head = stdout.split(`\n${MARK_RUN}\n`)[0]!;
   const kv = new Map<string, string>();
-  for (const l of stdout.split('\n')) { const i = l.indexOf('='); if (i > 0) kv.set(l.slice(0, i).trim(), l.slice(i + 1).trim()); }
+  for (const l of head.split('\n')) { const i = l.indexOf('='); if (i > 0) kv.set(l.slice(0, i).trim(), l.slice(i + 1).trim()); }
   const node = kv.get('node') || undefined;
   const m = node ? /^v(\d+)\./.exec(node) : null;
   return {
     ...(node ? { node } : {}), ...(m ? { nodeMajor: Number(m[1]) } : {}),
     bundle: kv.get('bundle') === '1', profile: kv.get('profile') === '1', os: kv.get('os') ?? '', timeout: kv.get('timeout') === '1',
+    ...(kv.get('profile-write') === 'failed' ? { profileWrite: 'failed' as const } : {}),
   };
+}
+
+/** Splits a start script's stdout as it streams: the preflight part, then (after MARK_RUN) the agent's lines. */
+export class StartOutput {
+  head = '';
+  running = false;
+  constructor(private readonly agent: (chunk: string) => void) {}
+  push(chunk: string): void {
+    if (this.running) { this.agent(chunk); return; }
+    this.head += chunk;
+    const at = this.head.indexOf(`\n${MARK_RUN}\n`);
+    if (at < 0) return;
+    this.running = true;
+    const rest = this.head.slice(at + MARK_RUN.length + 2);
+    this.head = this.head.slice(0, at + 1);
+    if (rest) this.agent(rest);
+  }
+  get reached(): boolean { return this.head.includes(MARK_PREFLIGHT); }
 }
 
 /** `cat > tmp`, check the hash on the node, then rename: the destination is only ever a complete, checked file. */
 export function uploadScript(dest: string, sha: string): string {
-  const dir = dirname(dest);
-  return [
-    'umask 022',
-    `mkdir -p ${shellQuote(dir)} || exit 4`,
-    `t=${shellQuote(dir)}/.upload.$$`,
-    `if cat > "$t" && printf '%s  %s\\n' ${sha} "$t" | sha256sum -c --status -; then mv -f "$t" ${shellQuote(dest)}; else rm -f "$t"; exit 3; fi`,
-  ].join('\n');
+  return ['umask 022', placeFile(dest, sha, 'cat', 'exit 3')].join('\n');
 }
 
 export interface SshExecutorOptions {
@@ -190,30 +252,38 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
       ...(x.signal ? { signal: x.signal } : {}), timeoutMs: ((x.timeoutSeconds ?? 300) + 60) * 1000,
     });
 
-  const connect: SshExecutor['connect'] = async (host, signal) => {
+  /**
+   * The connect phase. With `first`, the host's first command (the start script) is the connect probe: the node is
+   * reached when its first line came back; otherwise ssh's stderr says why not (never its exit 255 alone).
+   */
+  const reach = async (host: FleetHost, signal: AbortSignal | undefined, first?: { argv: string[]; opts: RunOptions; reached: () => boolean; reset: () => void }):
+    Promise<{ unreachable?: Outcome; result?: RunResult }> => {
     const t0 = Date.now();
     for (let attempt = 0; ; attempt++) {
-      const r = await run(connectArgv(host, settings), { ...(signal ? { signal } : {}), timeoutMs: (settings.connectTimeout + 30) * 1000 });
+      first?.reset();
+      const r = first
+        ? await run(first.argv, { ...first.opts, ...(signal ? { signal } : {}) })
+        : await run(connectArgv(host, settings), { ...(signal ? { signal } : {}), timeoutMs: (settings.connectTimeout + 30) * 1000 });
       if (r.missing) {
         throw new FleetError(FLEET_EXIT.CONFIG, 'USAGE', 'ssh is not installed on this machine', { hint: 'install the OpenSSH client (Debian: apt-get install openssh-client)' });
       }
-      if (r.exitCode === 0) { open.set(host.name, host); return undefined; }
-      if (r.aborted) return { outcome: 'failed', failure: 'interrupted', cause: 'stopped while connecting (Ctrl-C twice)', durationMs: Date.now() - t0 };
-      const f = classifyConnectFailure(host.address, r.exitCode === 0 ? 0 : 255, r.stderr)
-        ?? { kind: 'other' as const, cause: lastLine(r.stderr) || `ssh exited ${r.exitCode}`, hint: `run \`ssh -v ${host.address} true\` by hand`, retryable: false };
-      if (f.controller) {
-        throw new FleetError(FLEET_EXIT.CONFIG, 'USAGE', `${host.name}: ${f.cause}`, { hint: f.hint, context: { host: host.name, command: connectArgv(host, settings), stderrTail: tail(r.stderr) } });
+      if (first ? first.reached() : r.exitCode === 0) { open.set(host.name, host); return { result: r }; }
+      if (r.aborted) return { unreachable: { outcome: 'failed', failure: 'interrupted', cause: 'stopped while connecting (Ctrl-C twice)', durationMs: Date.now() - t0 } };
+      const f = classifyConnectFailure(host.address, first ? r.exitCode : 255, r.stderr);
+      if (!f && first && r.exitCode !== 255) { open.set(host.name, host); return { result: r }; } // reached, but its shell failed (e.g. sudo)
+      const why = f ?? { kind: 'other' as const, cause: lastLine(r.stderr) || `ssh exited ${r.exitCode}`, hint: `run \`ssh -v ${host.address} true\` by hand`, retryable: false };
+      if (why.controller) {
+        throw new FleetError(FLEET_EXIT.CONFIG, 'USAGE', `${host.name}: ${why.cause}`, { hint: why.hint, context: { host: host.name, command: connectArgv(host, settings), stderrTail: tail(r.stderr) } });
       }
-      if (f.retryable && attempt < retries && !signal?.aborted) {
+      if (why.retryable && attempt < retries && !signal?.aborted) {
         await sleep(Math.min(30, 2 ** (attempt + 1) - 1) * 1000);
         continue;
       }
-      return {
-        outcome: 'unreachable', unreachable: f.kind, cause: f.cause, hint: f.hint,
-        durationMs: Date.now() - t0,
-      };
+      return { unreachable: { outcome: 'unreachable', unreachable: why.kind, cause: why.cause, hint: why.hint, durationMs: Date.now() - t0 } };
     }
   };
+
+  const connect: SshExecutor['connect'] = async (host, signal) => (await reach(host, signal)).unreachable;
 
   const becomeFailure = (host: FleetHost, stderr: string): Outcome | undefined =>
     /sudo: (a password is required|a terminal is required|\S+ is not in the sudoers)/.test(stderr) || /is not in the sudoers file/.test(stderr)
@@ -259,68 +329,97 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
     const t0 = Date.now();
     const done = (r: Omit<Outcome, 'durationMs'> & { durationMs?: number }, extra: Partial<Outcome> = {}): Outcome =>
       ({ ...r, ...extra, durationMs: Date.now() - t0 } as Outcome);
-
-    const unreachable = await connect(host, job.signal);
-    if (unreachable) return done(unreachable);
-    const connectMs = Date.now() - t0;
-    const withConnect = { connectMs };
-
+    const fail = (failure: FailureKind, cause: string, hint?: string): Omit<Outcome, 'durationMs'> => ({ outcome: 'failed', failure, cause, ...(hint ? { hint } : {}) });
     const prof = profileOf(host);
-    const pre = await exec(host, preflightScript(remoteBundle, prof.remote), { timeoutSeconds: 60, signal: job.signal });
-    const pf = parsePreflight(pre.stdout);
-    if (!pf) {
-      const b = becomeFailure(host, pre.stderr);
-      if (b) return done(b, withConnect);
-      if (pre.aborted) return done({ outcome: 'failed', failure: 'interrupted', cause: 'stopped (Ctrl-C twice)' }, withConnect);
-      return done({ outcome: 'failed', failure: pre.exitCode === 255 ? 'lost' : 'remote', cause: `the preflight on the node failed (exit ${pre.exitCode}): ${lastLine(pre.stderr) || 'no output'}` }, withConnect);
-    }
-    if (pf.nodeMajor === undefined || pf.nodeMajor < MIN_NODE_MAJOR) {
-      const install = nodeInstallCommand(pf.os);
-      let fixed = false;
-      if (o.installNode && !job.check) {
-        const r = await exec(host, `${install} >/dev/null 2>&1; node -v`, { timeoutSeconds: 900, signal: job.signal });
-        const m = /^v(\d+)\./m.exec(r.stdout);
-        fixed = !!m && Number(m[1]) >= MIN_NODE_MAJOR;
-      }
-      if (!fixed) {
-        return done({
-          outcome: 'failed', failure: 'runtime',
-          cause: pf.node ? `node ${pf.node} on the node is older than ${MIN_NODE_MAJOR}` : 'no node (Node.js) on the node',
-          hint: `install Node.js ≥ ${MIN_NODE_MAJOR} on ${host.name}: \`${install}\`${o.installNode ? '' : ', or run again with --install-node'}`,
-        }, withConnect);
-      }
-    }
+    const inline = prof.bytes.length <= INLINE_PROFILE_MAX ? { bytes: prof.bytes, sha: prof.sha } : undefined;
     // --check leaves the node as it was: what is not already shipped goes to a temporary directory, removed after.
-    const stage = job.check && (!pf.bundle || !pf.profile) ? `/tmp/vm-provision-check.${job.run}` : undefined;
-    const bundleAt = stage && !pf.bundle ? `${stage}/${basename(remoteBundle)}` : remoteBundle;
-    const profileAt = stage && !pf.profile ? `${stage}/${basename(prof.remote)}` : prof.remote;
-    const cleanup = async () => { if (stage) await exec(host, `rm -rf ${shellQuote(stage)}`, { timeoutSeconds: 30 }); };
-    if (!pf.bundle) {
-      const f = await upload(host, bundleBytes, bundleAt, bundleSha, job.signal);
-      if (f) { await cleanup(); return done(f, withConnect); }
+    const stageDir = `/tmp/vm-provision-check.${job.run}`;
+
+    // The agent's lines stream to the host's step events and its verdict; one AgentOutput per host.
+    const output = new AgentOutput();
+    let connectMs: number | undefined;
+    const start = (o: { bundleAt: string; profileAt: string; shipBundle: boolean; inlineProfile: boolean; stage?: string }) => {
+      const timeoutSeconds = Math.max(1, Math.floor((job.deadline - Date.now()) / 1000));
+      const script = startScript({
+        bundle: o.bundleAt, profile: o.profileAt, agent: agentArgv(o.bundleAt, o.profileAt, job.check, !!job.diff), timeoutSeconds,
+        ...(o.shipBundle ? { bundleFromStdin: bundleSha } : {}), ...(o.inlineProfile && inline ? { profileInline: inline } : {}), ...(o.stage ? { stage: o.stage } : {}),
+      });
+      let so = new StartOutput((chunk) => output.push(chunk).forEach((s) => job.onStep(s)));
+      return {
+        timeoutSeconds,
+        get out() { return so; },
+        argv: remoteArgv(host, settings, ['sh', '-c', script]),
+        opts: {
+          ...(o.shipBundle ? { input: bundleBytes } : {}), timeoutMs: (timeoutSeconds + 90) * 1000,
+          onStdout: (chunk: string) => { so.push(chunk); if (connectMs === undefined && so.reached) connectMs = Date.now() - t0; },
+        } as RunOptions,
+        reset: () => { so = new StartOutput((chunk) => output.push(chunk).forEach((s) => job.onStep(s))); },
+      };
+    };
+
+    // Round trip 1: connect, preflight, write the profile if missing, and run the agent when the build is there.
+    const first = start({ bundleAt: remoteBundle, profileAt: prof.remote, shipBundle: false, inlineProfile: !job.check });
+    const reached = await reach(host, job.signal, { argv: first.argv, opts: first.opts, reached: () => first.out.reached, reset: first.reset });
+    if (reached.unreachable) return done(reached.unreachable);
+    const withConnect = { connectMs: connectMs ?? Date.now() - t0 };
+    let r = reached.result!;
+    let so = first.out;
+    let pf = parsePreflight(so.head);
+    const ranFirst = so.running;
+
+    if (!ranFirst) {
+      if (!pf || !so.head.includes('\nnode=')) {
+        const b = becomeFailure(host, r.stderr);
+        if (b) return done(b, withConnect);
+        if (r.aborted) return done(fail('interrupted', 'stopped (Ctrl-C twice)'), withConnect);
+        return done(fail(r.exitCode === 255 ? 'lost' : 'remote', `the preflight on the node failed (exit ${r.exitCode}): ${lastLine(r.stderr) || 'no output'}`), withConnect);
+      }
+      if (pf.nodeMajor === undefined || pf.nodeMajor < MIN_NODE_MAJOR) {
+        const install = nodeInstallCommand(pf.os);
+        let fixed = false;
+        if (o.installNode && !job.check) {
+          const x = await exec(host, `${install} >/dev/null 2>&1; node -v`, { timeoutSeconds: 900, signal: job.signal });
+          const m = /^v(\d+)\./m.exec(x.stdout);
+          fixed = !!m && Number(m[1]) >= MIN_NODE_MAJOR;
+        }
+        if (!fixed) {
+          return done({
+            outcome: 'failed', failure: 'runtime',
+            cause: pf.node ? `node ${pf.node} on the node is older than ${MIN_NODE_MAJOR}` : 'no node (Node.js) on the node',
+            hint: `install Node.js ≥ ${MIN_NODE_MAJOR} on ${host.name}: \`${install}\`${o.installNode ? '' : ', or run again with --install-node'}`,
+          }, withConnect);
+        }
+      }
+      const stage = job.check && (!pf.bundle || !pf.profile) ? stageDir : undefined;
+      const bundleAt = stage && !pf.bundle ? `${stage}/${basename(remoteBundle)}` : remoteBundle;
+      const profileAt = stage && !pf.profile ? `${stage}/${basename(prof.remote)}` : prof.remote;
+      // A profile too big to travel in the command (or whose inline write failed) goes up on its own.
+      if (!pf.profile && (!inline || (!job.check && pf.profileWrite === 'failed'))) {
+        const f = await upload(host, prof.bytes, profileAt, prof.sha, job.signal);
+        if (f) { if (stage) await exec(host, `rm -rf ${shellQuote(stage)}`, { timeoutSeconds: 30 }); return done(f, withConnect); }
+      }
+      // Round trip 2: ship the build (stdin) when missing, then run the agent.
+      const second = start({ bundleAt, profileAt, shipBundle: !pf.bundle, inlineProfile: !pf.profile && !!inline, ...(stage ? { stage } : {}) });
+      r = await run(second.argv, { ...second.opts, signal: job.signal });
+      so = second.out;
+      pf = parsePreflight(so.head) ?? pf;
+      if (!so.running) {
+        if (r.aborted) return done(fail('interrupted', 'stopped during the upload (Ctrl-C twice)'), withConnect);
+        const b = becomeFailure(host, r.stderr);
+        if (b) return done(b, withConnect);
+        if (r.exitCode === 255) return done(fail('lost', `the connection dropped while shipping the build: ${lastLine(r.stderr) || 'ssh exited 255'}`), withConnect);
+        if (so.head.includes('transfer=bundle') || r.exitCode === 3) return done(fail('transfer', `${basename(remoteBundle)}: its sha256 on the node is not ${bundleSha.slice(0, 16)}…`, 'the copy was damaged on the way or the disk is full: the partial file was removed; run again'), withConnect);
+        if (pf.profileWrite === 'failed') return done(fail('transfer', `cannot write ${basename(profileAt)} on the node: its sha256 does not match or ${dirname(profileAt)} is not writable`, `check free space and that ${REMOTE_DIR} is writable by ${host.user ?? 'the login user'}`), withConnect);
+        return done(fail('transfer', `cannot ship the build to ${dirname(bundleAt)} (exit ${r.exitCode}): ${lastLine(r.stderr) || 'no output'}`, `check free space and that ${REMOTE_DIR} is writable by ${host.user ?? 'the login user'}`), withConnect);
+      }
+      if (stage && (r.aborted || r.exitCode === 255)) await exec(host, `rm -rf ${shellQuote(stage)}`, { timeoutSeconds: 30 }).catch(() => undefined);
     }
-    if (!pf.profile) {
-      const f = await upload(host, prof.bytes, profileAt, prof.sha, job.signal);
-      if (f) { await cleanup(); return done(f, withConnect); }
-    }
-    try {
-      return await runAgent(job, t0, bundleAt, profileAt, pf, withConnect, done);
-    } finally {
-      await cleanup();
-    }
+    return agentVerdict(job, t0, r, output, pf?.os ?? '', withConnect, done);
   };
 
-  const runAgent = async (job: HostJob, t0: number, bundleAt: string, profileAt: string, pf: Preflight, withConnect: { connectMs: number },
-    done: (r: Omit<Outcome, 'durationMs'>, extra?: Partial<Outcome>) => Outcome): Promise<Outcome> => {
+  const agentVerdict = (job: HostJob, t0: number, r: RunResult, output: AgentOutput, os: string, withConnect: { connectMs: number },
+    done: (r: Omit<Outcome, 'durationMs'>, extra?: Partial<Outcome>) => Outcome): Outcome => {
     const { host } = job;
-    // The deadline is enforced on the node by timeout(1); the local guard only catches a hung connection.
-    const timeoutSeconds = Math.max(1, Math.floor((job.deadline - Date.now()) / 1000));
-    const output = new AgentOutput();
-    const argv = remoteArgv(host, settings, agentArgv(bundleAt, profileAt, job.check), pf.timeout ? { timeoutSeconds } : {});
-    const r = await run(argv, {
-      signal: job.signal, timeoutMs: (timeoutSeconds + 60) * 1000,
-      onStdout: (chunk) => output.push(chunk).forEach((s) => job.onStep(s)),
-    });
     output.end().forEach((s) => job.onStep(s));
     const v = output.verdict(job.check);
     if (v) return done(v, withConnect);
@@ -334,7 +433,7 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
       return done({ outcome: 'failed', failure: 'lost', cause: `the connection was lost while the agent ran, before its summary: ${lastLine(r.stderr) || 'ssh exited 255'}`, hint: 'run the fleet again: the agent converges from wherever it stopped' }, withConnect);
     }
     if (r.exitCode === 127) {
-      return done({ outcome: 'failed', failure: 'runtime', cause: `the node could not start the agent: ${lastLine(r.stderr)}`, hint: `install Node.js ≥ ${MIN_NODE_MAJOR}: \`${nodeInstallCommand(pf.os)}\`` }, withConnect);
+      return done({ outcome: 'failed', failure: 'runtime', cause: `the node could not start the agent: ${lastLine(r.stderr)}`, hint: `install Node.js ≥ ${MIN_NODE_MAJOR}: \`${nodeInstallCommand(os)}\`` }, withConnect);
     }
     return done({ outcome: 'failed', failure: 'lost', cause: `the agent ended (exit ${r.exitCode}) without a summary: ${lastLine(r.stderr) || 'no output'}`, agentExitCode: r.exitCode }, withConnect);
   };

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSshExecutor, nodeInstallCommand, parsePreflight, uploadScript, type RunOptions, type RunResult } from '../../../src/fleet/ssh/executor.ts';
+import { createSshExecutor, nodeInstallCommand, parsePreflight, StartOutput, startScript, uploadScript, type RunOptions, type RunResult } from '../../../src/fleet/ssh/executor.ts';
 import { collectorGate, collectorQueryArgv, machineIs, parseSlotAds } from '../../../src/fleet/gate.ts';
 import { parseStatus } from '../../../src/fleet/status.ts';
 import type { HostJob } from '../../../src/fleet/engine.ts';
@@ -22,24 +22,26 @@ function plan(): FleetPlan {
   return p;
 }
 
-/** A runner scripted by the last word of the remote command (connect `true`, preflight, upload, agent). */
+/** A runner scripted by the kind of remote command (start script, build shipped on stdin, upload, master, other). */
 function fakeRunner(script: (argv: readonly string[], o: RunOptions) => RunResult) {
   const calls: string[][] = [];
-  return { calls, runner: async (argv: readonly string[], o: RunOptions = {}) => { calls.push([...argv]); const r = script(argv, o); if (r.stdout) o.onStdout?.(r.stdout); return r; } };
+  const inputs: Array<number | undefined> = [];
+  return { calls, inputs, runner: async (argv: readonly string[], o: RunOptions = {}) => { calls.push([...argv]); inputs.push(o.input?.length); const r = script(argv, o); if (r.stdout) o.onStdout?.(r.stdout); return r; } };
 }
 const ok = (stdout = ''): RunResult => ({ exitCode: 0, stdout, stderr: '' });
-const kind = (argv: readonly string[]) => {
+const kind = (argv: readonly string[], o: RunOptions = {}) => {
   const last = argv.at(-1)!;
   if (last === 'true') return 'connect';
   if (argv.includes('-O')) return 'master';
-  if (last.includes('VMP-PREFLIGHT')) return 'preflight';
+  if (last.includes('VMP-PREFLIGHT')) return o.input !== undefined ? 'ship' : 'start';
   if (last.includes('sha256sum')) return 'upload';
-  if (last.includes(' apply ') || last.includes(' plan ')) return 'agent';
   return 'other';
 };
 const PRE = (o: { node?: string; bundle?: boolean; profile?: boolean } = {}) =>
   `VMP-PREFLIGHT\nnode=${o.node ?? 'v20.19.2'}\nbundle=${o.bundle ? 1 : 0}\nprofile=${o.profile ? 1 : 0}\nos=debian \ntimeout=1\n`;
 const SUMMARY = '{"type":"step","step":"preflight","status":"ok","summary":"fine"}\n{"type":"summary","counts":{"ok":6},"changed":false,"failed":false,"exitCode":0}\n';
+/** The start script's output when everything is there: preflight lines, the run mark, the agent's lines. */
+const RAN = (agent = SUMMARY, o: { node?: string } = {}) => `${PRE({ ...o, bundle: true, profile: true })}VMP-RUN\n${agent}`;
 
 function job(o: Partial<HostJob> = {}): HostJob & { steps: string[] } {
   const steps: string[] = [];
@@ -50,33 +52,40 @@ const make = (runner: ReturnType<typeof fakeRunner>['runner']) =>
   createSshExecutor(plan(), { bundlePath: bundle, controlDir: join(dir, 'cp'), runner, sleep: async () => undefined });
 
 describe('ssh executor', () => {
-  it('connects, preflights in one round trip, ships build and profile when missing, runs the agent under timeout, streams steps', async () => {
-    const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE()), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+  it('a converged host is one round trip: connect, preflight, profile written if missing, agent under timeout', async () => {
+    const f = fakeRunner((argv, o) => ({ start: ok(RAN()), ship: ok(), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
     const ex = make(f.runner);
     const j = job();
     const r = await ex.runHost(j);
     expect(r).toMatchObject({ outcome: 'ok', agentExitCode: 0 });
+    expect(r.connectMs).toBeTypeOf('number');
     expect(j.steps).toEqual(['preflight']);
-    expect(f.calls.map(kind)).toEqual(['connect', 'preflight', 'upload', 'upload', 'agent']);
-    const agent = f.calls.at(-1)!.at(-1)!;
-    expect(agent).toMatch(/^timeout -k 30 \d+ node \/var\/lib\/vm-provision\/fleet\/vm-provision-[0-9a-f]{64}\.mjs apply \/var\/lib\/vm-provision\/fleet\/profiles\/kvm-node-[0-9a-f]{16}\.yaml --json$/);
+    expect(f.calls.map((c) => kind(c))).toEqual(['start']);
+    const script = f.calls[0]!.at(-1)!;
+    expect(script).toMatch(/exec timeout -k 30 \d+ node \/var\/lib\/vm-provision\/fleet\/vm-provision-[0-9a-f]{64}\.mjs apply \/var\/lib\/vm-provision\/fleet\/profiles\/kvm-node-[0-9a-f]{16}\.yaml --json/);
+    expect(script).toContain(Buffer.from('apiVersion: vm-provision/v1\n').toString('base64'));
     expect(f.calls[0]).toContain(`UserKnownHostsFile=${join('/f', 'kh')}`);
     await ex.close!();
-    expect(f.calls.map(kind).at(-1)).toBe('master');
+    expect(f.calls.map((c) => kind(c)).at(-1)).toBe('master');
   });
 
-  it('ships nothing when the content-addressed build and profile are there', async () => {
-    const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ bundle: true, profile: true })), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
-    await make(f.runner).runHost(job());
-    expect(f.calls.map(kind)).toEqual(['connect', 'preflight', 'agent']);
+  it('without the build: a second round trip ships it on stdin and runs the agent', async () => {
+    const f = fakeRunner((argv, o) => ({ start: ok(PRE({ profile: true })), ship: ok(RAN()), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
+    const r = await make(f.runner).runHost(job());
+    expect(r).toMatchObject({ outcome: 'ok' });
+    expect(f.calls.map((c, i) => kind(c, { ...(f.inputs[i] !== undefined ? { input: '' } : {}) }))).toEqual(['start', 'ship']);
+    expect(f.inputs[1]).toBe('console.log(1)\n'.length);
   });
 
-  it('--check stages what is missing in a temporary directory and removes it', async () => {
-    const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ profile: true })), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+  it('--check stages what is missing in a temporary directory, removed by the script itself', async () => {
+    const f = fakeRunner((argv, o) => ({ start: ok(PRE({ profile: true })), ship: ok(RAN()), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
     await make(f.runner).runHost(job({ check: true }));
-    expect(f.calls.map(kind)).toEqual(['connect', 'preflight', 'upload', 'agent', 'other']);
-    expect(f.calls[3]!.at(-1)).toMatch(/node \/tmp\/vm-provision-check\.r1\/vm-provision-[0-9a-f]+\.mjs plan \/var\/lib\/vm-provision\/fleet\/profiles\//);
-    expect(f.calls[4]!.at(-1)).toBe("timeout -k 30 30 sh -c 'rm -rf /tmp/vm-provision-check.r1'");
+    expect(f.calls).toHaveLength(2);
+    expect(f.calls[0]!.at(-1)).not.toContain('base64 -d');
+    const ship = f.calls[1]!.at(-1)!;
+    expect(ship).toMatch(/trap .{0,4}rm -rf \/tmp\/vm-provision-check\.r1.{0,4} EXIT/);
+    expect(ship).toMatch(/node \/tmp\/vm-provision-check\.r1\/vm-provision-[0-9a-f]+\.mjs plan \/var\/lib\/vm-provision\/fleet\/profiles\//);
+    expect(ship).not.toMatch(/exec timeout/);
   });
 
   it('retries a refused connect with backoff, then reports unreachable/refused; never runs anything', async () => {
@@ -86,12 +95,18 @@ describe('ssh executor', () => {
     const r = await ex.runHost(job());
     expect(r).toMatchObject({ outcome: 'unreachable', unreachable: 'refused' });
     expect(sleeps).toEqual([1000, 3000]);
-    expect(f.calls.map(kind)).toEqual(['connect', 'connect', 'connect']);
+    expect(f.calls.map((c) => kind(c))).toEqual(['start', 'start', 'start']);
   });
 
   it('a changed host key is not retried', async () => {
     const f = fakeRunner(() => ({ exitCode: 255, stdout: '', stderr: '@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.\n' }));
     expect(await make(f.runner).runHost(job())).toMatchObject({ outcome: 'unreachable', unreachable: 'hostkey-changed' });
+    expect(f.calls).toHaveLength(1);
+  });
+
+  it('exit 255 after the node answered is not unreachable: the agent lost its connection', async () => {
+    const f = fakeRunner(() => ({ exitCode: 255, stdout: `${PRE({ bundle: true, profile: true })}VMP-RUN\n{"type":"step","step":"packages","status":"ok","summary":"x"}\n`, stderr: 'Connection to wn1 closed by remote host.\n' }));
+    expect(await make(f.runner).runHost(job())).toMatchObject({ outcome: 'failed', failure: 'lost' });
     expect(f.calls).toHaveLength(1);
   });
 
@@ -102,28 +117,64 @@ describe('ssh executor', () => {
 
   it('no node, or one older than 20: runtime, with the distribution\'s install command', async () => {
     for (const node of ['', 'v18.19.0']) {
-      const f = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ node })), upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+      const f = fakeRunner((argv, o) => ({ start: ok(PRE({ node, bundle: true, profile: true })), ship: ok(RAN()), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
       const r = await make(f.runner).runHost(job());
       expect(r).toMatchObject({ outcome: 'failed', failure: 'runtime' });
       expect(r.hint).toContain('apt-get install -y nodejs');
-      expect(f.calls.map(kind)).toEqual(['connect', 'preflight']);
+      expect(f.calls.map((c) => kind(c))).toEqual(['start']);
     }
     expect(nodeInstallCommand('rocky rhel centos fedora')).toBe('dnf install -y nodejs');
     expect(nodeInstallCommand('opensuse-leap suse opensuse')).toMatch(/zypper/);
   });
 
   it('a hash mismatch on the node is a transfer failure; sudo wanting a password is become', async () => {
-    const t = fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE()), upload: { exitCode: 3, stdout: '', stderr: '' }, agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+    const t = fakeRunner((argv, o) => ({ start: ok(PRE({ profile: true })), ship: { exitCode: 3, stdout: 'VMP-PREFLIGHT\ntransfer=bundle\n', stderr: '' }, upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
     expect(await make(t.runner).runHost(job())).toMatchObject({ outcome: 'failed', failure: 'transfer' });
-    const s = fakeRunner((argv) => ({ connect: ok(), preflight: { exitCode: 1, stdout: '', stderr: 'sudo: a password is required\n' }, upload: ok(), agent: ok(SUMMARY), master: ok(), other: ok() })[kind(argv)]);
+    const s = fakeRunner((argv, o) => ({ start: { exitCode: 1, stdout: '', stderr: 'sudo: a password is required\n' }, ship: ok(), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
     expect(await make(s.runner).runHost(job())).toMatchObject({ outcome: 'failed', failure: 'become' });
   });
 
   it('trusts the summary line over ssh\'s exit; without one: 255 is lost, 124 is timeout', async () => {
-    const run = async (agent: RunResult) => make(fakeRunner((argv) => ({ connect: ok(), preflight: ok(PRE({ bundle: true, profile: true })), upload: ok(), agent, master: ok(), other: ok() })[kind(argv)]).runner).runHost(job());
+    const run = async (agent: RunResult) => make(fakeRunner((argv, o) => ({ start: { ...agent, stdout: RAN(agent.stdout) }, ship: ok(), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]).runner).runHost(job());
     expect(await run({ exitCode: 255, stdout: SUMMARY, stderr: 'Connection to wn1 closed by remote host.' })).toMatchObject({ outcome: 'ok' });
     expect(await run({ exitCode: 255, stdout: '{"type":"step","step":"packages","status":"ok","summary":"x"}\n', stderr: 'client_loop: send disconnect: Broken pipe' })).toMatchObject({ outcome: 'failed', failure: 'lost' });
     expect(await run({ exitCode: 124, stdout: '', stderr: '' })).toMatchObject({ outcome: 'failed', failure: 'timeout' });
+  });
+
+  it('the start script\'s output splits at the run mark, whatever the chunks', () => {
+    const agent: string[] = [];
+    const so = new StartOutput((c) => agent.push(c));
+    const text = RAN();
+    for (let i = 0; i < text.length; i += 7) so.push(text.slice(i, i + 7));
+    expect(so.reached).toBe(true);
+    expect(so.running).toBe(true);
+    expect(agent.join('')).toBe(SUMMARY);
+    expect(parsePreflight(so.head)).toMatchObject({ bundle: true, profile: true, nodeMajor: 20 });
+  });
+
+  it('the start script, run by a real sh: writes the profile from the command and the build from stdin (hash-checked), then runs', async () => {
+    const { execa } = await import('execa');
+    const { createHash } = await import('node:crypto');
+    const { existsSync, readFileSync } = await import('node:fs');
+    const sha = (b: string) => createHash('sha256').update(b).digest('hex');
+    const d = mkdtempSync(join(tmpdir(), 'vmps-'));
+    const o = { bundle: join(d, 'b/vm.mjs'), profile: join(d, 'p/prof.yaml'), agent: ['echo', 'agent ran'], timeoutSeconds: 5 };
+    const prof = Buffer.from("kind: 'x'\n");
+    const r1 = await execa('sh', ['-c', startScript({ ...o, profileInline: { bytes: prof, sha: sha("kind: 'x'\n") } })], { reject: false });
+    expect(r1.stdout).toMatch(/^VMP-PREFLIGHT\n(.*\n)*node=v\d+.*\nbundle=0\nprofile=1\n/);
+    expect(r1.stdout).not.toContain('VMP-RUN');
+    expect(readFileSync(o.profile, 'utf8')).toBe("kind: 'x'\n");
+    const bad = await execa('sh', ['-c', startScript({ ...o, bundleFromStdin: sha('other') })], { input: 'bundle bytes', reject: false });
+    expect(bad.exitCode).toBe(3);
+    expect(bad.stdout).toContain('transfer=bundle');
+    expect(existsSync(o.bundle)).toBe(false);
+    const good = await execa('sh', ['-c', startScript({ ...o, bundleFromStdin: sha('bundle bytes') })], { input: 'bundle bytes', reject: false });
+    expect(good.stdout).toMatch(/bundle=1\nprofile=1\n(.*\n)*VMP-RUN\nagent ran$/);
+    expect(readFileSync(o.bundle, 'utf8')).toBe('bundle bytes');
+    const stage = join(d, 'stage');
+    const staged = await execa('sh', ['-c', startScript({ ...o, profile: join(stage, 'prof.yaml'), profileInline: { bytes: prof, sha: sha("kind: 'x'\n") }, stage })], { reject: false });
+    expect(staged.stdout).toMatch(/VMP-RUN\nagent ran$/);
+    expect(existsSync(stage)).toBe(false);
   });
 
   it('preflight and upload scripts', () => {
@@ -131,7 +182,7 @@ describe('ssh executor', () => {
     expect(parsePreflight(PRE({ node: 'v22.3.0', bundle: true }))).toEqual({ node: 'v22.3.0', nodeMajor: 22, bundle: true, profile: false, os: 'debian', timeout: true });
     const up = uploadScript('/var/lib/vm-provision/fleet/x.mjs', 'ab'.repeat(32));
     expect(up).toContain('t=/var/lib/vm-provision/fleet/.upload.$$');
-    expect(up).toMatch(/sha256sum -c --status - ; then mv -f "\$t" \/var\/lib\/vm-provision\/fleet\/x\.mjs; else rm -f "\$t"; exit 3; fi|sha256sum -c --status -; then mv -f "\$t" \/var\/lib\/vm-provision\/fleet\/x\.mjs; else rm -f "\$t"; exit 3; fi/);
+    expect(up).toMatch(/sha256sum -c --status -; then mv -f "\$t" \/var\/lib\/vm-provision\/fleet\/x\.mjs; else rm -f "\$t"; exit 3; fi/);
   });
 });
 
