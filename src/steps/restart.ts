@@ -1,7 +1,7 @@
 // Restart: only when our config changed, a previous run owes one that the startd has not taken since, or the
 // running startd was configured otherwise / does not advertise the VM universe (it re-runs the gahp test only at
 // start). How (condor.restart.mode): graceful, peaceful or drain; the summary says what it costs the running jobs.
-import { pendingStartdBackoff } from '../condor/master-backoff.ts';
+import { pendingStartdBackoff, type Backoff } from '../condor/master-backoff.ts';
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
 import { askStartd, querySlots, runningDiffers, slotsAdvertiseVm, type SlotVm, type StartdAnswer } from '../condor/status.ts';
 import { nodeWork, restartCost, type RestartCost } from '../condor/slot-work.ts';
@@ -38,13 +38,19 @@ export async function askRunningStartd(ctx: RunContext): Promise<StartdAnswer> {
   return ctx.state.startd;
 }
 
+/** The master's pending restart of the startd (MasterLog), if it is due at `at` or later (5 s of slack). */
+export async function startdHeldInBackoff(ctx: RunContext, at: number): Promise<Backoff | undefined> {
+  const backoff = pendingStartdBackoff(await ctx.host.readFile(`${ctx.facts.condor.log ?? '/var/log/condor'}/MasterLog`));
+  return backoff && backoff.until >= at - 5 ? backoff : undefined;
+}
+
 export async function restartStartd(ctx: RunContext, argv: string[] = ['condor_restart', '-startd']): Promise<number> {
   const at = await ctx.host.now();
   const r = await ctx.host.exec(argv[0]!, argv.slice(1), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
     // A startd held in the master's backoff cannot be asked to restart, but starts soon anyway with the current config.
-    const backoff = pendingStartdBackoff(await ctx.host.readFile(`${ctx.facts.condor.log ?? '/var/log/condor'}/MasterLog`));
-    if (backoff && backoff.until >= at - 5) {
+    const backoff = await startdHeldInBackoff(ctx, at);
+    if (backoff) {
       ctx.state.startdBackoffUntil = backoff.until;
       return at;
     }

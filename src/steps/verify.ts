@@ -8,7 +8,7 @@ import { askStartd, querySlots, slotsAdvertiseVm, type SlotVm } from '../condor/
 import { findGahpReason } from '../condor/gahp-reasons.ts';
 import { restoreConfig } from './condor-config.ts';
 import { sha256 } from './config-ownership.ts';
-import { DEFERRED, expected, restartStartd } from './restart.ts';
+import { DEFERRED, expected, restartStartd, startdHeldInBackoff } from './restart.ts';
 import { nodeWork, describeJob, formatDuration, waitingMessage, type NodeWork } from '../condor/slot-work.ts';
 import { cancelDrain } from '../condor/drain.ts';
 import { isStaged } from './preflight.ts';
@@ -180,8 +180,16 @@ export const verify: Step = {
     if (ctx.profile.verify.onFailure === 'rollback' && source) {
       await restoreConfig(ctx.host, source.path, source.before);
       await ctx.journal.update({}, ['lastConfig']);
-      await restartStartd(ctx);
-      outcome = `the previous config was put back in ${source.path}${source.from === 'this run' ? '' : ` (written by ${source.from})`} and the startd restarted with it`;
+      const put = `the previous config was put back in ${source.path}${source.from === 'this run' ? '' : ` (written by ${source.from})`}`;
+      // A startd the master is about to start reads the restored file anyway; another condor_restart would only
+      // lengthen the master's backoff.
+      const now = await ctx.host.now();
+      const held = await startdHeldInBackoff(ctx, now);
+      if (held) outcome = `${put}; the master starts the startd with it in ${Math.max(0, held.until - now)} s (HTCondor backs off frequent restarts: no condor_restart added)`;
+      else {
+        await restartStartd(ctx);
+        outcome = `${put} and the startd restarted with it`;
+      }
     }
     await ctx.journal.update({}, ['pendingRestart']);
     throw new VmpError('VERIFY', `the VM universe did not come up: ${why ? why.reason : what}; ${outcome}`, {

@@ -68,6 +68,36 @@ describe('verify step', () => {
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
   });
 
+  it('rollback while the master holds the startd in its backoff: the file is put back, no condor_restart is added', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const OLD = 'VM_TYPE = kvm\nVM_MEMORY = 512\n';
+    // The restarted startd failed its gahp test and exited; the master restarts it after its backoff.
+    const line = '12/01/26 16:00:30 restarting /usr/sbin/condor_startd in 41 seconds';
+    const restartAt = logLineTime(line)! - 2;
+    const host = new FakeHost({ now: restartAt }).dir('/var/lib').file(DROP_IN, 'new\n')
+      .file('/var/log/condor/MasterLog', `12/01/26 16:00:29 The STARTD (pid 4242) exited with status 4\n${line}\n`)
+      .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); host.advance(4); return { stdout: ad(false, restartAt + 1) }; });
+    const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', restartedAt: restartAt, configPath: DROP_IN, configBefore: OLD } });
+    const e = await failure(verify.run(ctx));
+    expect(e.message).toContain(`the previous config was put back in ${DROP_IN}; the master starts the startd with it in `);
+    expect(e.message).toContain('(HTCondor backs off frequent restarts: no condor_restart added)');
+    expect(host.content(DROP_IN)).toBe(OLD);
+    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
+  });
+
+  it('rollback once the master has started the startd again (backoff over): the rollback restarts it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const restartAt = 1795470000;
+    const host = new FakeHost({ now: restartAt }).dir('/var/lib').file(DROP_IN, 'new\n').on(RESTART, {})
+      .file('/var/log/condor/MasterLog', '12/01/26 16:00:30 restarting /usr/sbin/condor_startd in 11 seconds\n12/01/26 16:00:41 Started DaemonCore process "/usr/sbin/condor_startd", pid and pgroup = 4243\n')
+      .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, restartAt + 1) }; });
+    const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', restartedAt: restartAt, configPath: DROP_IN, configBefore: 'old\n' } });
+    const e = await failure(verify.run(ctx));
+    expect(e.message).toContain('and the startd restarted with it');
+    expect(host.callsOf('condor_restart')).toHaveLength(1);
+  });
+
   it('rollback of a file that did not exist removes it', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
