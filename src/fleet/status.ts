@@ -2,6 +2,8 @@
 import type { FleetHost, FleetPlan } from './resolve.ts';
 import { collectorQueryArgv, judgeSlots, NODE_SLOTS_SCRIPT, parseSlotAds, type SlotAd } from './gate.ts';
 import type { UnreachableKind } from './events.ts';
+import type { Finding } from '../doctor/finding.ts';
+import { rootOf } from '../doctor/causes.ts';
 
 export const JOURNAL = '/var/lib/vm-provision/journal.json';
 
@@ -21,19 +23,36 @@ export interface HostStatus {
   verified?: boolean;
   expectedProfile: string;
   converged: boolean;
+  /** The node's own `vm-provision doctor` (the build shipped by a rollout): its first cause and next action. */
+  doctor?: { healthy: boolean; problem?: string; next?: string };
 }
 
-/** Reads the journal and the header of the config it names; the node's slots too when no collector is known. */
-export function statusScript(withSlots: boolean): string {
+const FLEET_DIR = '/var/lib/vm-provision/fleet';
+
+/** Reads the journal and the header of the config it names; the node's slots too when no collector is known; and
+ * the verdict of doctor (read-only) from the newest build a rollout shipped, when the node has one and a `node`. */
+export function statusScript(withSlots: boolean, fleetDir = FLEET_DIR): string {
   return [
     `j=${JOURNAL}`,
     'echo VMP-STATUS',
     'if [ -f "$j" ]; then printf "journal=%s\\n" "$(tr -d "\\n" < "$j")"; fi',
     'f=$(sed -n \'s/.*"path": *"\\([^"]*\\)".*/\\1/p\' "$j" 2>/dev/null | head -n 1)',
     'if [ -n "$f" ] && [ -f "$f" ]; then printf "header=%s\\n" "$(head -n 1 "$f")"; fi',
+    `b=$(ls -t ${fleetDir}/vm-provision-*.mjs 2>/dev/null | head -n 1)`,
+    'if [ -n "$b" ] && command -v node >/dev/null 2>&1; then printf "doctor=%s\\n" "$(timeout 45 node "$b" doctor --json 2>/dev/null | tail -n 1)"; fi',
     ...(withSlots ? ['echo slots:', NODE_SLOTS_SCRIPT] : []),
     'exit 0',
   ].join('\n');
+}
+
+/** doctor --json's one line → its verdict: the first root cause (problems said once, see src/doctor/causes.ts). */
+export function parseDoctor(line: string | undefined): HostStatus['doctor'] {
+  if (!line) return undefined;
+  let d: { type?: string; healthy?: boolean; findings?: Finding[] };
+  try { d = JSON.parse(line) as typeof d; } catch { return undefined; }
+  if (d.type !== 'doctor' || typeof d.healthy !== 'boolean' || !Array.isArray(d.findings)) return undefined;
+  const cause = d.findings.find((f) => f.status === 'problem' && rootOf(d.findings!, f) === f);
+  return { healthy: d.healthy, ...(cause ? { problem: `${cause.check}: ${cause.summary}` } : {}), ...(cause?.action ? { next: cause.action } : {}) };
 }
 
 interface Journal { pendingRestart?: { reason?: string }; lastConfig?: { path?: string; verified?: boolean } }
@@ -50,6 +69,7 @@ export function parseStatus(h: FleetHost, stdout: string, collectorAds?: SlotAd[
   const v = ads ? judgeSlots(h, ads, !collectorAds) : undefined;
   const expectedProfile = h.profile.profile.metadata.name;
   const restartOwed = !!journal.pendingRestart;
+  const doctor = parseDoctor(get('doctor'));
   return {
     host: h.name, address: h.address,
     ...(v ? { vm: v.ok, vmDetail: v.ok ? `HasVM, VM_Type ${h.profile.profile.hypervisor}` : v.why!.replace(`${h.name}: `, '') } : {}),
@@ -57,6 +77,7 @@ export function parseStatus(h: FleetHost, stdout: string, collectorAds?: SlotAd[
     ...(profile ? { profile } : {}), ...(journal.lastConfig?.verified !== undefined ? { verified: journal.lastConfig.verified } : {}),
     expectedProfile,
     converged: !!v?.ok && !restartOwed && profile === expectedProfile,
+    ...(doctor ? { doctor } : {}),
   };
 }
 
@@ -103,7 +124,10 @@ export function statusTable(rows: readonly HostStatus[]): string[] {
   const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i]!))).join('  ');
   const n = rows.filter((r) => r.converged).length;
   const u = rows.filter((r) => !r.reachable).length;
-  return [line(header), ...cells.map(line), `converged=${n} not-converged=${rows.length - n - u} unreachable=${u}`];
+  // Under the table, why each unhealthy node does not run VM jobs, in doctor's words: cause once, then what to do.
+  const why = rows.filter((r) => r.doctor && !r.doctor.healthy && r.doctor.problem)
+    .flatMap((r) => [`${r.host}: ${r.doctor!.problem}`, ...(r.doctor!.next ? [`  next: ${r.doctor!.next}`] : [])]);
+  return [line(header), ...cells.map(line), ...(why.length ? ['', ...why, ''] : []), `converged=${n} not-converged=${rows.length - n - u} unreachable=${u}`];
 }
 
 /** 0 every host converged; 1 some reachable host is not; 2 none failed that way but some are unreachable. */

@@ -169,6 +169,10 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
     const rows = Object.fromEntries(jsonLines(r.stdout).map((l) => [l.host, l]));
     for (const n of ['wn-a', 'wn-b', 'wn-c']) expect(rows[n]).toMatchObject({ reachable: true, vm: true, restartOwed: false, profile: 'kvm-node', converged: true });
     expect(rows['wn-d']).toMatchObject({ reachable: true, vm: false, converged: false });
+    // Each node's own doctor, from the build the rollout shipped (wn-e has no node to run it).
+    for (const n of ['wn-a', 'wn-b', 'wn-c']) expect(rows[n]!.doctor).toEqual({ healthy: true });
+    expect(rows['wn-d']!.doctor, JSON.stringify(rows['wn-d'])).toMatchObject({ healthy: false, problem: expect.any(String), next: expect.any(String) });
+    expect(rows['wn-e']!.doctor).toBeUndefined();
     expect(r.exitCode).toBe(1);
   });
 
