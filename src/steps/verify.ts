@@ -116,7 +116,11 @@ export const verify: Step = {
     }
     if (state.restartedAt === undefined) {
       if (state.restartReason) return { status: 'skipped', summary: 'not verified: the startd was not restarted (condor.restart: none)' };
-      if (state.slots && slotsAdvertiseVm(state.slots, want)) return { status: 'ok', summary: describeSlots(state.slots) };
+      if (state.slots && slotsAdvertiseVm(state.slots, want)) {
+        // A write whose restart an earlier (killed) run owed is verified now that the startd runs and advertises it.
+        if (ctx.journal.data.lastConfig?.verified === false) await markVerified(ctx);
+        return { status: 'ok', summary: describeSlots(state.slots) };
+      }
       return { status: 'ok', summary: 'no restart; slot ads not readable', warnings: ['could not confirm HasVM from the collector'] };
     }
     const since = state.restartedAt;

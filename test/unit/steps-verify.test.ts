@@ -161,6 +161,22 @@ describe('verify step', () => {
     expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
   });
 
+  // A run killed after its restart, before verify: the next run finds the startd restarted with the file (no
+  // restart needed) — the write is verified then, so a later failure never rolls back a config that worked.
+  it('no restart this run and the startd advertises the VM universe: an unverified write of an earlier run is marked verified', async () => {
+    const lastConfig = { path: DROP_IN, backup: '/b', writtenAt: '2026-11-23T21:27:00.000Z', sha256: 'x', verified: false };
+    const host = new FakeHost().dir('/var/lib');
+    const slots = [{ name: `slot1@${HOST}`, hasVm: true, vmType: 'kvm', vmMemory: 1024, daemonStartTime: host.clock - 30 }];
+    const ctx = makeContext({ host, profile, journal: { lastConfig }, state: { slots } });
+    expect((await verify.run(ctx)).status).toBe('ok');
+    expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({ lastConfig: { ...lastConfig, verified: true } });
+    // Not advertising: nothing is marked.
+    const host2 = new FakeHost().dir('/var/lib');
+    const ctx2 = makeContext({ host: host2, profile, journal: { lastConfig }, state: { slots: [{ ...slots[0]!, hasVm: false }] } });
+    await verify.run(ctx2);
+    expect(host2.exists(JOURNAL_FILE)).toBe(false);
+  });
+
   it('no rollback of a config a startd was already verified with, nor of a file changed since it was written', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const NEW = 'VM_TYPE = kvm\nVM_MEMORY = 1024\n';
