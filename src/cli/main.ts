@@ -105,6 +105,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`vm-provision fleet hosts F | head -1`) closes the pipe: stop quietly, as cat does.
+for (const s of [process.stdout, process.stderr]) {
+  s.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(Number(process.exitCode ?? 0)); throw e; });
+}
+
 main(process.argv).then((code) => { process.exitCode = code; }, (e: unknown) => {
   err(`vm-provision: internal error: ${e instanceof Error ? e.stack : String(e)}`);
   process.exitCode = EXIT.FAILED;
