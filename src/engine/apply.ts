@@ -7,6 +7,7 @@ import { gatherFacts, type Facts } from '../facts/gather.ts';
 import { newRunState, type RunContext, type StepOutcome, type StepStatus } from '../steps/step.ts';
 import { Journal, LOCK_FILE, STATE_DIR } from './journal.ts';
 import { stepsFor } from './plan-steps.ts';
+import { configDirs, sweepLeftovers } from './leftovers.ts';
 import type { RunEvent, RunReport, StepResult } from './events.ts';
 
 export interface ApplyOptions {
@@ -57,6 +58,8 @@ export async function apply(opts: ApplyOptions): Promise<RunReport> {
   try {
     const facts = await gatherFacts(host);
     semanticCheck(file, profile, positionOf, facts);
+    // A run killed mid-write left these; --check leaves the node as it is.
+    if (!opts.check) await sweepLeftovers(host, configDirs(facts.condor.localConfigDirs, profile.condor.configFile));
     const journal = await Journal.load(host);
     const steps = stepsFor(profile);
     emit({ type: 'start', host: host.name, profile: file, check: opts.check, steps: steps.map((s) => ({ id: s.id, title: s.title })) });
