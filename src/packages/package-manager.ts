@@ -2,6 +2,7 @@
 import type { Host } from '../host/host.ts';
 import type { PackageManager } from '../facts/gather.ts';
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
+import { classifyAptFailure, describeAptFailure, parseAptSources, parseDpkgAudit } from './apt-errors.ts';
 
 /** dpkg-query prints `name<TAB>ii ` for installed packages; rpm prints the name or "package X is not installed". */
 export function parseInstalled(pm: PackageManager, stdout: string): Set<string> {
@@ -45,6 +46,14 @@ export async function installPackages(host: Host, pm: PackageManager, names: str
   if (r.exitCode !== 0 && pm === 'apt-get' && /Unable to locate package|has no installation candidate|404\s+Not Found/.test(r.stderr + r.stdout)) {
     await host.exec('apt-get', ['update', '-q'], opts);
     r = await host.exec(cmd, args, opts);
+  }
+  if (r.exitCode !== 0 && pm === 'apt-get') {
+    // Name the cause on the first screen: apt's own line, the unfinished packages or the sources it read.
+    const f = classifyAptFailure(`${r.stderr}\n${r.stdout}`);
+    const unfinished = f.kind === 'dpkg-interrupted' ? parseDpkgAudit((await host.exec('dpkg', ['--audit'])).stdout) : undefined;
+    const sources = f.kind === 'not-installable' ? parseAptSources((await host.exec('apt-cache', ['policy'])).stdout) : undefined;
+    const { message, hint } = describeAptFailure(f, names, { unfinished, sources });
+    throw new VmpError('PACKAGES', `${message} (${cmd} exit ${r.exitCode})`, { hint, context: commandContext(r) });
   }
   if (r.exitCode !== 0) {
     throw new VmpError('PACKAGES', `${cmd} could not install ${names.join(' ')} (exit ${r.exitCode})`, {

@@ -3,6 +3,7 @@ import { VmpError } from '../errors/vmp-error.ts';
 import { installArgv, installedPackages, installPackages } from '../packages/package-manager.ts';
 import { requirements } from '../packages/requirements.ts';
 import { guardStockInitrds } from '../packages/stock-initrd-guard.ts';
+import { refuseUnexecutableGahp } from '../packages/gahp-binary.ts';
 import type { Step } from './step.ts';
 
 export const packages: Step = {
@@ -28,7 +29,10 @@ export const packages: Step = {
     const missing = wanted.filter((p) => !installed.has(p));
     const byBinary = reqs.filter((r) => r.satisfiedBy).map((r) => `${r.what}: ${r.satisfiedBy}`);
     const present = `${wanted.length} packages present${byBinary.length ? `; ${byBinary.join('; ')}` : ''}`;
-    if (!missing.length) return { status: 'ok', summary: present };
+    if (!missing.length) {
+      await refuseUnexecutableGahp(host, facts);
+      return { status: 'ok', summary: present };
+    }
     const [cmd, args] = installArgv(pm, missing);
     if (!profile.packages.install) {
       throw new VmpError('PACKAGES', `missing packages: ${missing.join(', ')} (packages.install is false)`, { hint: `install them: ${cmd} ${args.join(' ')}` });
@@ -41,6 +45,7 @@ export const packages: Step = {
     const still = missing.filter((p) => !now.has(p));
     if (still.length) throw new VmpError('PACKAGES', `${cmd} succeeded but ${still.join(', ')} still not installed`, { context: { command: [cmd, ...args] } });
     state.packagesInstalled = missing;
+    await refuseUnexecutableGahp(host, facts);
     return { status: 'changed', summary: `installed ${missing.join(', ')}`, changes: missing.map((p) => `installed ${p}`), warnings };
   },
 };

@@ -2,7 +2,8 @@
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
 import { LIBVIRT_UNITS } from '../facts/gather.ts';
 import { parseSystemctlShow, type UnitState } from '../facts/parse.ts';
-import type { Step } from './step.ts';
+import type { RunContext, Step } from './step.ts';
+import { atLeast } from '../condor/version.ts';
 import { isStaged } from './preflight.ts';
 import { XEN_SERVICE_UNITS, installedXenVersion, needsXend } from '../xen/tools.ts';
 
@@ -48,6 +49,23 @@ function unitActions(units: UnitState[], service: string, socket: string | undef
   return actions;
 }
 
+/**
+ * A masked libvirt daemon is an admin's decision: never undone, but no VM job can run with it, and from 23.0 the
+ * gahp test fails, so the startd turns the VM universe off. Stop before the config changes, naming the units.
+ */
+function maskedDaemon(ctx: RunContext, units: UnitState[], layout: DaemonLayout): VmpError {
+  const daemon = layout.service.replace(/\.service$/, '');
+  const masked = units.filter((u) => isMasked(u) && (u.name.startsWith(`${daemon}.`) || u.name.startsWith(`${daemon}-`))).map((u) => u.name);
+  const v = ctx.facts.condor.version;
+  const uri = ctx.profile.hypervisor === 'xen' ? 'xen:///' : 'qemu:///session';
+  const effect = v && !atLeast(v, '23.0.0')
+    ? `HTCondor ${v.text} advertises the VM universe, but every VM job fails at start ("Failed to create libvirt connection")`
+    : `the gahp test${v ? ` of HTCondor ${v.text}` : ''} connects to ${uri} and fails, so the startd turns the VM universe off`;
+  return new VmpError('SERVICE', `the libvirt daemon is masked (${masked.join(', ')}): ${effect}; left masked, as the admin set it, and the config not changed`, {
+    hint: `systemctl unmask ${masked.join(' ')}, then run vm-provision again (it enables and starts ${layout.service})`,
+  });
+}
+
 export const services: Step = {
   id: 'services',
   title: 'Services: libvirt daemon (and Xen\'s) enabled and running',
@@ -68,6 +86,7 @@ export const services: Step = {
         hint: 'install the libvirt daemon package (Debian: libvirt-daemon-system; RHEL: libvirt-daemon), or let vm-provision do it with packages.install: true',
       });
     }
+    if (isMasked(unit(units, layout.service))) throw maskedDaemon(ctx, units, layout);
     const warnings: string[] = [];
     const actions = unitActions(units, layout.service, layout.socket, true, warnings);
     const found = [`${layout.service} (${layout.layout})`];

@@ -74,6 +74,16 @@ describe('packages step', () => {
     expect(host.mutations()).toEqual([]);
   });
 
+  it('all present but the gahp not executable (chmod a-x): fails naming the path, its mode and chmod 755; nothing installed or written', async () => {
+    const { host } = debianHost(DEBIAN_KVM_PACKAGES);
+    host.file('/usr/sbin/condor_vm-gahp', '\x7fELF', { mode: 0o644 });
+    const e = await failure(packages.run(makeContext({ host })));
+    expect(e.code).toBe('PACKAGES');
+    expect(e.message).toBe("the VM gahp /usr/sbin/condor_vm-gahp is not executable (mode 0644): the startd would turn the VM universe off (\"To support vm universe, '/usr/sbin/condor_vm-gahp' must be executable\"); the config was not changed");
+    expect(e.hint).toMatch(/^chmod 755 \/usr\/sbin\/condor_vm-gahp /);
+    expect(host.mutations()).toEqual([]);
+  });
+
   it('missing + --check: pending, nothing installed, packagesToInstall set for the later steps', async () => {
     const { host } = debianHost(['libvirt-clients', 'qemu-system-x86']);
     const ctx = makeContext({ host, check: true });

@@ -55,20 +55,20 @@ describe('services step', () => {
     expect(host.calls).toEqual([]);
   });
 
-  it('masked: ok with a warning, and no systemctl start/enable/unmask', async () => {
+  it('masked: fails before the config changes, naming the masked units and unmask as the next action; runs no systemctl', async () => {
     const host = new FakeHost();
-    const r = await services.run(makeContext({ host, facts: withUnits(UNITS.debianMasked()) }));
-    expect(r.status).toBe('ok');
-    expect(r.warnings?.join('\n')).toMatch(/libvirtd\.service is masked.*systemctl unmask libvirtd\.service/);
+    const e = await services.run(makeContext({ host, facts: withUnits(UNITS.debianMasked()) })).then(() => undefined, (x: unknown) => x);
+    if (!isVmpError(e)) throw new Error(`expected a VmpError, got ${String(e)}`);
+    expect(e.code).toBe('SERVICE');
+    expect(e.message).toMatch(/^the libvirt daemon is masked \(libvirtd\.service\): the gahp test of HTCondor [\d.]+ connects to qemu:\/\/\/session and fails/);
+    expect(e.hint).toBe('systemctl unmask libvirtd.service, then run vm-provision again (it enables and starts libvirtd.service)');
     expect(host.calls).toEqual([]);
-    expect(r.changes ?? []).toEqual([]);
   });
 
-  // BUG (src/steps/services.ts, the `!actions.length` return): a masked, inactive libvirtd.service yields
-  // the summary "libvirtd.service (monolithic): enabled, running" (the warning is right, the summary is not).
-  it('masked: the summary does not claim the service is enabled and running', async () => {
-    const r = await services.run(makeContext({ host: new FakeHost(), facts: withUnits(UNITS.debianMasked()) }));
-    expect(r.summary).not.toMatch(/enabled, running/);
+  it('masked with its sockets (systemctl mask --now libvirtd*): every masked unit in the unmask', async () => {
+    const units = replace(UNITS.debianMasked(), unitState('libvirtd.socket', 'masked', 'inactive', 'masked'));
+    const e = await services.run(makeContext({ host: new FakeHost(), facts: withUnits(units) })).then(() => undefined, (x: unknown) => x);
+    expect(isVmpError(e) && e.hint).toMatch(/^systemctl unmask libvirtd\.service libvirtd\.socket,/);
   });
 
   it('enabled but inactive service and socket: systemctl start libvirtd.service only', async () => {
