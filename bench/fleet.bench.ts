@@ -2,18 +2,23 @@
 // testbed nodes — the no-op, and a change that restarts every startd (memory 1024 → 2048 for the fleet, the same
 // play back to 1024 for Ansible) — plus the controller's own CPU per host for both.
 //
-//   npm run bench:fleet                     (N = 10)
+//   npm run bench:fleet                     (N = 10; `npm run bench` runs it after the single-node one)
 //   npx tsx bench/fleet.bench.ts --nodes 10,20 --runs 3
 //
+// The controller runs as an admin runs it: `node dist/vm-provision.mjs fleet apply FLEET --json`, a process of its
+// own. Its CPU is counted two ways: the process and the ssh clients it waited for (this process's cutime+cstime
+// around it), and everything it started, the daemonized ssh masters included (a cpuacct cgroup of its own, when
+// this machine has cgroup v1's cpuacct). Ansible is counted the same two ways. One more untimed run of each, with
+// `ssh` wrapped by a counter first on PATH, says how many ssh processes each tool starts per host.
+// Every run of either tool opens fresh SSH connections: the fleet closes its masters at the end of a run, and
+// Ansible's (ControlPersist 60 s) are stopped after each of its runs with their cgroup — as for an admin whose
+// last run was more than a minute ago.
 // The nodes share this machine's cores with the controller: wall times are not a real pool's; ratios and CPU are.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
-import { fleetApply } from '../src/fleet/engine.ts';
-import { collectorGate } from '../src/fleet/gate.ts';
-import { createSshExecutor, type SshExecutor } from '../src/fleet/ssh/executor.ts';
 import { testbedUnavailable, which } from '../test/testbed/prereqs.ts';
 import { startNodes, type TestNode } from '../test/testbed/nodes.ts';
 
@@ -21,6 +26,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist/vm-provision.mjs');
 const PLAYBOOK = join(ROOT, 'playbooks/bench-equivalent-checks.yml');
 const DROP_IN = '/etc/condor/config.d/50-vm-universe.config';
+const CPUACCT = '/sys/fs/cgroup/cpuacct';
 const say = (l = '') => process.stdout.write(`${l}\n`);
 const note = (l: string) => process.stderr.write(`[bench:fleet] ${l}\n`);
 
@@ -37,18 +43,34 @@ function args(): { sizes: number[]; runs: number } {
   return { sizes, runs };
 }
 
-/** CPU of this process and of its waited-for children (ssh mux clients, ansible-playbook and its ssh), in ms. */
-function cpuMs(): { self: number; children: number } {
-  const u = process.cpuUsage();
+/** CPU (ms) of the children this process waited for, and of theirs (cutime + cstime, fields 16 and 17 of stat). */
+function childrenCpuMs(): number {
   const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  // Fields 16 and 17 of stat (cutime, cstime), in clock ticks of 1/100 s.
-  return { self: (u.user + u.system) / 1000, children: ((Number(f[13]) + Number(f[14])) * 1000) / 100 };
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+}
+
+/** A cpuacct cgroup for one measured process and everything it starts (daemonized ssh masters too), if we may. */
+function cgroup(name: string): { path: string; ms(): number; remove(): void } | undefined {
+  if (!existsSync(join(CPUACCT, 'cgroup.procs'))) return undefined;
+  const path = join(CPUACCT, `vmpb-${process.pid}-${name}`);
+  try { mkdirSync(path); } catch { return undefined; }
+  return {
+    path,
+    ms: () => Number(readFileSync(join(path, 'cpuacct.usage'), 'utf8')) / 1e6,
+    // Ansible's masters outlive it (ControlPersist 60 s): they are ours; stop them so the cgroup can go.
+    remove: () => {
+      for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) { try { process.kill(Number(pid), 'SIGTERM'); } catch { /* gone */ } }
+      for (let i = 0; i < 50; i++) { try { rmdirSync(path); return; } catch { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); } }
+    },
+  };
 }
 
 interface Proc { code: number; stdout: string; stderr: string }
-function runProc(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Proc> {
+function runProc(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env, cg?: string): Promise<Proc> {
+  // In the cgroup before the program starts: sh moves itself there, then execs the program.
+  const [c, a] = cg ? ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg, cmd, ...argv]] : [cmd, argv];
   return new Promise((res, rej) => {
-    const p = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(c, a, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = ''; let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
@@ -57,7 +79,7 @@ function runProc(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-interface Measure { ms: number; cpuMs: number; masterMs: number }
+interface Measure { ms: number; cpuMs: number; allCpuMs?: number }
 
 async function main() {
   const { sizes, runs } = args();
@@ -73,6 +95,8 @@ async function main() {
     let nodes: TestNode[] = [];
     try {
       note(`starting ${n} full nodes`);
+      // Its own copy of the build: a rebuild of dist/ by someone else mid-benchmark must not make a run ship it.
+      copyFileSync(DIST, join(dir, 'vm-provision.mjs'));
       nodes = await startNodes({ flavor: 'full', count: n });
       const key = nodes[0]!.identity.key;
       copyFileSync(nodes[0]!.identity.knownHosts, join(dir, 'known_hosts'));
@@ -85,35 +109,42 @@ async function main() {
           `rollout: {batches: ["100%"], concurrency: ${n}, maxFail: 0, maxUnreachable: 0}`, ''].join('\n'));
       }
 
-      const fleet = async (file: string, want: 'ok' | 'changed'): Promise<Measure> => {
-        let masterMs = 0;
-        const c0 = cpuMs();
+      const state = join(dir, 'state');
+      const runtime = join(dir, 'rt');
+      mkdirSync(runtime, { mode: 0o700, recursive: true });
+      const fleetEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, XDG_STATE_HOME: state, XDG_RUNTIME_DIR: runtime, ...extra });
+      let k = 0;
+      const fleet = async (file: string, want: 'ok' | 'changed', env = fleetEnv()): Promise<Measure> => {
+        const cg = cgroup(`f${k++}`);
+        const c0 = childrenCpuMs();
         const t0 = performance.now();
-        const report = await fleetApply({
-          fleetFile: join(dir, file), check: false,
-          executor: (p) => createSshExecutor(p, { bundlePath: DIST, controlDir: join(dir, 'cp'), onMasterCpu: (_h, ms) => { masterMs += ms; } }),
-          gateFor: (p, ex) => collectorGate(p, { queryCollector: async () => '', onNode: (h, s) => (ex as SshExecutor).exec(h, s, { timeoutSeconds: 60 }), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, { pollMs: 1000 }),
-        });
+        const r = await runProc('node', [join(dir, 'vm-provision.mjs'), 'fleet', 'apply', join(dir, file), '--json'], env, cg?.path);
         const ms = performance.now() - t0;
-        const c1 = cpuMs();
-        const bad = report.results.filter((r) => r.outcome !== want);
-        if (bad.length) throw new Error(`fleet ${file}: expected every host ${want}, got ${JSON.stringify(bad.slice(0, 2))}`);
-        return { ms, cpuMs: c1.self - c0.self + c1.children - c0.children, masterMs };
+        const cpu = childrenCpuMs() - c0;
+        const all = cg?.ms();
+        cg?.remove();
+        const hosts = r.stdout.split('\n').filter((l) => l.startsWith('{"type":"host"')).map((l) => JSON.parse(l) as { host: string; outcome: string; cause?: string });
+        const bad = hosts.filter((h) => h.outcome !== want);
+        if (r.code !== 0 || hosts.length !== n || bad.length) throw new Error(`fleet ${file}: expected ${n} hosts ${want}, exit 0; got exit ${r.code}, ${JSON.stringify(bad.slice(0, 2))}\n${r.stderr.slice(-2000)}${r.stdout.slice(-1500)}`);
+        return { ms, cpuMs: cpu, ...(all !== undefined ? { allCpuMs: all } : {}) };
       };
 
       const varsFile = join(dir, 'vars.json');
-      const ansible = async (memory: number, want: 'noop' | 'changed'): Promise<Measure> => {
-        const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_'))), ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_NOCOLOR: '1' };
-        const c0 = cpuMs();
+      const ansibleEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ANSIBLE_'))), ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_NOCOLOR: '1', ...extra });
+      const ansible = async (memory: number, want: 'noop' | 'changed', env = ansibleEnv()): Promise<Measure> => {
+        const cg = cgroup(`a${k++}`);
+        const c0 = childrenCpuMs();
         const t0 = performance.now();
         const r = await runProc('ansible-playbook', ['-i', join(dir, 'hosts.ini'), '-f', String(n), '-e', `@${varsFile}`, '-e', `vm_memory=${memory}`,
-          '--ssh-common-args', `-o UserKnownHostsFile=${join(dir, 'known_hosts')}`, PLAYBOOK], env);
+          '--ssh-common-args', `-o UserKnownHostsFile=${join(dir, 'known_hosts')}`, PLAYBOOK], env, cg?.path);
         const ms = performance.now() - t0;
-        const c1 = cpuMs();
+        const cpu = childrenCpuMs() - c0;
+        const all = cg?.ms();
+        cg?.remove();
         const recaps = [...r.stdout.matchAll(/^(n\d+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)];
         const okAll = recaps.length === n && recaps.every((m) => m[4] === '0' && m[5] === '0' && (want === 'noop' ? m[3] === '0' : m[3] !== '0'));
         if (r.code !== 0 || !okAll) throw new Error(`ansible (${want}) was not as intended (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-1000)}`);
-        return { ms, cpuMs: c1.children - c0.children, masterMs: 0 };
+        return { ms, cpuMs: cpu, ...(all !== undefined ? { allCpuMs: all } : {}) };
       };
 
       note('converging with the fleet (untimed)');
@@ -129,6 +160,20 @@ async function main() {
         aNoop.push(await ansible(1024, 'noop'));
         note(`no-op run ${i}/${runs}: fleet ${(fNoop.at(-1)!.ms / 1000).toFixed(2)} s, ansible ${(aNoop.at(-1)!.ms / 1000).toFixed(2)} s`);
       }
+      // ssh processes per host: one more untimed run of each with a counting `ssh` first on PATH.
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      const log = join(dir, 'ssh.log');
+      writeFileSync(join(bin, 'ssh'), `#!/bin/sh\necho x >> ${log}\nexec ${which('ssh')} "$@"\n`);
+      chmodSync(join(bin, 'ssh'), 0o755);
+      const counted = async (f: (env: NodeJS.ProcessEnv) => Promise<unknown>, env: (x: NodeJS.ProcessEnv) => NodeJS.ProcessEnv) => {
+        writeFileSync(log, '');
+        await f(env({ PATH: `${bin}:${process.env.PATH ?? ''}` }));
+        return readFileSync(log, 'utf8').split('\n').filter(Boolean).length / n;
+      };
+      const fSpawns = await counted((env) => fleet('fleet.yaml', 'ok', env), fleetEnv);
+      const aSpawns = await counted((env) => ansible(1024, 'noop', env), ansibleEnv);
+
       note('restart rollout: fleet 1024 → 2048');
       const fRestart = await fleet('fleet-2048.yaml', 'changed');
       note('restart rollout: ansible 2048 → 1024');
@@ -136,14 +181,15 @@ async function main() {
 
       const med = (xs: number[]) => { const s = [...xs].sort((p, q) => p - q); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
       const fn = med(fNoop.map((m) => m.ms)); const an = med(aNoop.map((m) => m.ms));
-      const fcpu = med(fNoop.map((m) => m.cpuMs)) / n; const fmaster = med(fNoop.map((m) => m.masterMs)) / n; const acpu = med(aNoop.map((m) => m.cpuMs)) / n;
+      const per = (ms: Measure[], all = false) => { const xs = ms.map((m) => (all ? m.allCpuMs : m.cpuMs)); return xs.every((x) => x !== undefined) ? `${(med(xs as number[]) / n).toFixed(0)} ms` : 'n/a'; };
       const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(9);
       table.push(
-        `N = ${n} nodes (load average at the end ${loadavg()[0]!.toFixed(1)})`,
-        `  no-op rollout        fleet ${s(fn)}   ansible -f ${n} ${s(an)}   ratio ${(an / fn).toFixed(1)}x   (medians of ${runs})`,
-        `  restart rollout      fleet ${s(fRestart.ms)}   ansible -f ${n} ${s(aRestart.ms)}   ratio ${(aRestart.ms / fRestart.ms).toFixed(1)}x`,
-        `  controller CPU/host  fleet ${fcpu.toFixed(0)} ms (+ ${fmaster.toFixed(0)} ms in ssh masters)   ansible ${acpu.toFixed(0)} ms (masters not counted)   no-op`,
-        `                       fleet ${(fRestart.cpuMs / n).toFixed(0)} ms (+ ${(fRestart.masterMs / n).toFixed(0)} ms in masters)   ansible ${(aRestart.cpuMs / n).toFixed(0)} ms   restart rollout`,
+        `N = ${n} nodes (load average at the end ${loadavg()[0]!.toFixed(1)}; controller: node dist/vm-provision.mjs fleet apply --json)`,
+        `  no-op rollout        fleet ${s(fn)}   ansible -f ${n} ${s(an)}   ratio ${(an / fn).toFixed(1)}x   (medians of ${runs}; target >= 10x)`,
+        `  restart rollout      fleet ${s(fRestart.ms)}   ansible -f ${n} ${s(aRestart.ms)}   ratio ${(aRestart.ms / fRestart.ms).toFixed(1)}x   (target >= 5x)`,
+        `  controller CPU/host, no-op      fleet ${per(fNoop)} (${per(fNoop, true)} with its ssh masters)   ansible ${per(aNoop)} (${per(aNoop, true)} with its masters)   (target <= 50 ms, fleet)`,
+        `  controller CPU/host, restart    fleet ${per([fRestart])} (${per([fRestart], true)} with its ssh masters)   ansible ${per([aRestart])} (${per([aRestart], true)} with its masters)`,
+        `  ssh processes/host, no-op       fleet ${fSpawns.toFixed(1)}   ansible ${aSpawns.toFixed(1)}`,
       );
     } finally {
       for (const x of nodes) await x.stop();

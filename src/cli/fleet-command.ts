@@ -3,17 +3,21 @@ import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseBatchOption } from '../fleet/batches.ts';
 import { fleetApply } from '../fleet/engine.ts';
-import { collectorGate, gateCollector } from '../fleet/gate.ts';
+import { collectorGate, gateCollector, NODE_SLOTS_SCRIPT } from '../fleet/gate.ts';
 import { createSshExecutor, prepareControlDir, queryCollector, type SshExecutor } from '../fleet/ssh/executor.ts';
 import { defaultControlDir } from '../fleet/ssh/control-path.ts';
 import { fleetStatus, statusExitCode, statusTable } from '../fleet/status.ts';
 import { FleetError, FleetInvalid, fleetExitCodeForError, toFleetError, usageError } from '../fleet/errors.ts';
 import { FLEET_EXIT } from '../fleet/exit-codes.ts';
 import type { PoolSource } from '../fleet/inventory/pool.ts';
+import type { FleetEvent } from '../fleet/events.ts';
 import type { FleetSpec } from '../fleet/schema.ts';
 import { acquireFleetLock } from '../fleet/lock.ts';
 import { formatRecap } from '../fleet/recap.ts';
 import { hostsRows, hostsTable, jsonFleetRenderer, planLines, plainFleetRenderer } from '../fleet/render.ts';
+import { diffLines } from '../fleet/view.ts';
+import { stepsFor } from '../engine/plan-steps.ts';
+import { runFleetWithListr } from './render-fleet-listr.ts';
 import { planView, resolveFleet, type ResolveOptions } from '../fleet/resolve.ts';
 import { fileRecorder, fleetStateDir, findRunRecord, RERUN_CHOICES, rerunHosts, type RerunWhich } from '../fleet/run-record.ts';
 import { parseThresholdOption } from '../fleet/thresholds.ts';
@@ -106,22 +110,38 @@ async function runApply(file: string, f: ApplyFlags, command: string): Promise<n
   try {
     const only = rerunSelection(f.rerun);
     let planForRecap: Parameters<typeof formatRecap>[0] | undefined;
-    const report = await fleetApply({
-      fleetFile: file, ...resolveOptions(f), ...(only ? { only } : {}), check: !!f.check,
-      executor: (p) => createSshExecutor(p, { ...(f.installNode ? { installNode: true } : {}) }),
+    const useListr = !f.json && f.progress !== false && process.stdout.isTTY === true;
+    const go = (onEvent: (e: FleetEvent) => void) => fleetApply({
+      fleetFile: file, ...resolveOptions(f), ...(only ? { only } : {}), check: !!f.check, ...(f.diff ? { diff: true } : {}),
+      // Without a collector the gate asks each node: its first look rides on the agent's session.
+      executor: (p) => createSshExecutor(p, {
+        ...(f.installNode ? { installNode: true } : {}),
+        ...(f.gate !== false && p.fleet.rollout.gate.enabled && !gateCollector(p) ? { afterAgent: NODE_SLOTS_SCRIPT } : {}),
+      }),
       ...(f.gate === false ? {} : {
         gateFor: (p, ex) => (p.fleet.rollout.gate.enabled ? collectorGate(p, {
           queryCollector: (argv) => queryCollector(p, gateCollector(p)!, argv),
-          onNode: (h, script) => (ex as SshExecutor).exec(h, script, { timeoutSeconds: 60 }),
+          onNode: async (h, script) => (ex as SshExecutor).prefetched(h, script) ?? (ex as SshExecutor).exec(h, script, { timeoutSeconds: 60 }),
           sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         }) : undefined),
       }),
       onPlan: (p) => { planForRecap = p; },
-      onEvent: f.json ? jsonFleetRenderer(out) : plainFleetRenderer(out),
+      onEvent,
       stop: stop.signal, kill: kill.signal, detailedExitcodes: !!f.detailedExitcodes,
       lock: async (p) => acquireFleetLock(fleetStateDir(p.fleet.metadata.name), p.fleet.metadata.name),
       recorder: (p) => fileRecorder(fleetStateDir(p.fleet.metadata.name), !!f.check),
     });
+    const report = useListr
+      ? await runFleetWithListr(go, {
+        out,
+        header: (e) => [...planLines(e.plan, e.warnings), `run ${e.run}`],
+        stepsOf: (name) => {
+          const h = planForRecap?.hosts.find((x) => x.name === name);
+          return h ? stepsFor(h.profile.profile).map((x) => ({ id: x.id, title: x.title })) : [];
+        },
+        ...(f.diff ? { onView: (v) => diffLines(v).forEach(out) } : {}),
+      })
+      : await go(f.json ? jsonFleetRenderer(out) : plainFleetRenderer(out, { diff: !!f.diff }));
     if (!f.json && planForRecap) formatRecap(planForRecap, report, { command, verbose: !!f.verbose }).forEach(out);
     return report.exitCode;
   } finally {

@@ -68,7 +68,7 @@ export function collectorGate(plan: FleetPlan, io: GateIo, o: { pollMs?: number 
     const t0 = Date.now();
     const checked = left.length;
     let why: string[] = [];
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       why = [];
       if (collector) {
         const ads = parseSlotAds(await io.queryCollector(collectorQueryArgv(collector, left)));
@@ -81,8 +81,10 @@ export function collectorGate(plan: FleetPlan, io: GateIo, o: { pollMs?: number 
         left = left.filter((_h, i) => { const v = verdicts[i]!; if (!v.ok) why.push(v.why!); return !v.ok; });
       }
       if (!left.length) return { ok: true, message: `${checked}/${checked} advertise HasVM${collector ? ` at ${collector}` : ''}` };
-      if (Date.now() - t0 + pollMs > timeoutMs) break;
-      await io.sleep(pollMs);
+      // A startd restarted a moment ago advertises within seconds: ask again soon, then every pollMs.
+      const wait = Math.min(pollMs, 1000 * 2 ** attempt);
+      if (Date.now() - t0 + wait > timeoutMs) break;
+      await io.sleep(wait);
     }
     return { ok: false, message: `${left.length}/${checked} not advertising the VM universe${collector ? ` at ${collector}` : ''}: ${why.slice(0, 3).join('; ')}`, hosts: left.map((h) => h.name) };
   };

@@ -15,13 +15,14 @@ export function planLines(v: PlanView, warnings: readonly string[] = []): string
   ];
 }
 
-export function plainFleetRenderer(out: (line: string) => void) {
+export function plainFleetRenderer(out: (line: string) => void, o: { diff?: boolean } = {}) {
   return (e: FleetEvent): void => {
     switch (e.type) {
       case 'run-start': planLines(e.plan, e.warnings).forEach(out); out(`run ${e.run}`); break;
       case 'batch-start': out(`batch ${e.batch}${e.canary ? ' (canary)' : ''}: ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`); break;
       case 'host-step':
         if (e.step.status !== 'ok' && e.step.status !== 'skipped') out(`  ${e.host}  [${e.step.status}] ${e.step.step}: ${e.step.summary}`);
+        if (o.diff && e.step.diff?.trim()) e.step.diff.trimEnd().split('\n').forEach((l) => out(`  ${e.host}  ${l}`));
         break;
       case 'host-done': {
         const r = e.result;

@@ -76,6 +76,8 @@ export interface Preflight { node?: string; nodeMajor?: number; bundle: boolean;
 /** The line the node prints first (it is reached and its shell runs) and the one after which the agent's output starts. */
 export const MARK_PREFLIGHT = 'VMP-PREFLIGHT';
 export const MARK_RUN = 'VMP-RUN';
+/** After a successful agent run: the output of StartScript.after follows this line, then its exit status. */
+export const MARK_AFTER = 'VMP-AFTER';
 
 /** A profile this small travels inside the command (base64), so the host needs no round trip of its own for it. */
 export const INLINE_PROFILE_MAX = 48 * 1024;
@@ -92,6 +94,8 @@ export interface StartScript {
   timeoutSeconds: number;
   /** --check: a temporary directory removed when the script ends. */
   stage?: string;
+  /** Run after the agent when it exited 0, in the same session (the gate's first look at the node's slots). */
+  after?: string;
 }
 
 /** `cat > tmp` (or base64 -d), check the hash on the node, then rename: the destination is only ever complete. */
@@ -128,8 +132,12 @@ export function startScript(o: StartScript): string {
     'm=${v#v}; m=${m%%.*}',
     `if [ "$b$p" = 11 ] && [ "$m" -ge ${MIN_NODE_MAJOR} ] 2>/dev/null; then`,
     `  echo ${MARK_RUN}`,
-    `  if [ $t = 1 ]; then ${o.stage ? '' : 'exec '}${shellJoin(withTimeout)}; else ${o.stage ? '' : 'exec '}${shellJoin(o.agent)}; fi`,
-    ...(o.stage ? ['  exit $?'] : []),
+    ...(o.stage || o.after ? [
+      `  if [ $t = 1 ]; then ${shellJoin(withTimeout)}; else ${shellJoin(o.agent)}; fi`,
+      '  rc=$?',
+      ...(o.after ? [`  if [ $rc = 0 ]; then echo; echo ${MARK_AFTER}; ( ${o.after.replace(/\n/g, '; ')} ); echo "${MARK_AFTER}-EXIT=$?"; fi`] : []),
+      '  exit $rc',
+    ] : [`  if [ $t = 1 ]; then exec ${shellJoin(withTimeout)}; else exec ${shellJoin(o.agent)}; fi`]),
     'fi',
     'exit 0',
   ].join('\n');
@@ -149,20 +157,38 @@ export function parsePreflight(stdout: string): Preflight | undefined {
   };
 }
 
-/** Splits a start script's stdout as it streams: the preflight part, then (after MARK_RUN) the agent's lines. */
+/** Splits a start script's stdout as it streams: the preflight part, (after MARK_RUN) the agent's lines, (after MARK_AFTER) the after script's. */
 export class StartOutput {
   head = '';
   running = false;
+  /** The after script's output and exit status, once complete. */
+  after?: { stdout: string; exitCode: number };
+  private partial = '';
+  private afterText?: string;
   constructor(private readonly agent: (chunk: string) => void) {}
   push(chunk: string): void {
-    if (this.running) { this.agent(chunk); return; }
-    this.head += chunk;
-    const at = this.head.indexOf(`\n${MARK_RUN}\n`);
-    if (at < 0) return;
-    this.running = true;
-    const rest = this.head.slice(at + MARK_RUN.length + 2);
-    this.head = this.head.slice(0, at + 1);
-    if (rest) this.agent(rest);
+    if (!this.running) {
+      this.head += chunk;
+      const at = this.head.indexOf(`\n${MARK_RUN}\n`);
+      if (at < 0) return;
+      this.running = true;
+      chunk = this.head.slice(at + MARK_RUN.length + 2);
+      this.head = this.head.slice(0, at + 1);
+    }
+    if (this.afterText !== undefined) { this.afterText += chunk; this.parseAfter(); return; }
+    // Whole lines only, so the mark is seen whatever the chunks.
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop() ?? '';
+    const i = lines.indexOf(MARK_AFTER);
+    const agentLines = i < 0 ? lines : lines.slice(0, i);
+    if (agentLines.length) this.agent(`${agentLines.join('\n')}\n`);
+    if (i >= 0) { this.afterText = [...lines.slice(i + 1), this.partial].join('\n'); this.partial = ''; this.parseAfter(); }
+  }
+  /** The rest of the agent's output (a last line without a newline). */
+  end(): void { if (this.partial) { this.agent(this.partial); this.partial = ''; } }
+  private parseAfter(): void {
+    const m = new RegExp(`^${MARK_AFTER}-EXIT=(\\d+)$`, 'm').exec(this.afterText ?? '');
+    if (m) this.after = { stdout: this.afterText!.slice(0, m.index), exitCode: Number(m[1]) };
   }
   get reached(): boolean { return this.head.includes(MARK_PREFLIGHT); }
 }
@@ -184,6 +210,11 @@ export interface SshExecutorOptions {
   onMasterCpu?: (host: string, ms: number) => void;
   /** false: this executor only connects and asks (fleet status); no build is read or shipped. */
   ship?: boolean;
+  /**
+   * A script run on the node right after a successful agent run, in the same session (not with --check); its output
+   * is kept for `prefetched` — the per-node gate's first look, without a round trip of its own.
+   */
+  afterAgent?: string;
 }
 
 type Outcome = Awaited<ReturnType<HostExecutor['runHost']>>;
@@ -196,6 +227,8 @@ export interface SshExecutor extends HostExecutor {
   connect(host: FleetHost, signal?: AbortSignal): Promise<Outcome | undefined>;
   /** Closes these hosts' masters (after their batch's gate). */
   release(hosts: readonly FleetHost[]): Promise<void>;
+  /** The output of options.afterAgent from this host's agent session, once, when `script` is that script. */
+  prefetched(host: FleetHost, script: string): RunResult | undefined;
 }
 
 export function sshSettingsOf(plan: Pick<FleetPlan, 'fleet' | 'file'>, controlDir: string): SshSettings {
@@ -246,6 +279,12 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
     return p;
   };
   const open = new Map<string, FleetHost>();
+  const afterOutput = new Map<string, { stdout: string; exitCode: number }>();
+  const prefetched: SshExecutor['prefetched'] = (host, script) => {
+    const a = script === o.afterAgent ? afterOutput.get(host.name) : undefined;
+    afterOutput.delete(host.name);
+    return a ? { exitCode: a.exitCode, stdout: a.stdout, stderr: '' } : undefined;
+  };
 
   const exec: SshExecutor['exec'] = (host, script, x = {}) =>
     run(remoteArgv(host, settings, ['sh', '-c', script], x.timeoutSeconds !== undefined ? { timeoutSeconds: x.timeoutSeconds } : {}), {
@@ -324,8 +363,10 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
     }));
   };
 
+  const afterAgent = o.afterAgent;
   const runHost = async (job: HostJob): Promise<Outcome> => {
     const { host } = job;
+    afterOutput.delete(host.name);
     const t0 = Date.now();
     const done = (r: Omit<Outcome, 'durationMs'> & { durationMs?: number }, extra: Partial<Outcome> = {}): Outcome =>
       ({ ...r, ...extra, durationMs: Date.now() - t0 } as Outcome);
@@ -343,6 +384,7 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
       const script = startScript({
         bundle: o.bundleAt, profile: o.profileAt, agent: agentArgv(o.bundleAt, o.profileAt, job.check, !!job.diff), timeoutSeconds,
         ...(o.shipBundle ? { bundleFromStdin: bundleSha } : {}), ...(o.inlineProfile && inline ? { profileInline: inline } : {}), ...(o.stage ? { stage: o.stage } : {}),
+        ...(afterAgent && !job.check ? { after: afterAgent } : {}),
       });
       let so = new StartOutput((chunk) => output.push(chunk).forEach((s) => job.onStep(s)));
       return {
@@ -414,6 +456,8 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
       }
       if (stage && (r.aborted || r.exitCode === 255)) await exec(host, `rm -rf ${shellQuote(stage)}`, { timeoutSeconds: 30 }).catch(() => undefined);
     }
+    so.end();
+    if (so.after) afterOutput.set(host.name, so.after);
     return agentVerdict(job, t0, r, output, pf?.os ?? '', withConnect, done);
   };
 
@@ -439,7 +483,7 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
   };
 
   return {
-    settings, exec, connect, release, runHost,
+    settings, exec, connect, release, runHost, prefetched,
     afterBatch: (hosts) => release(hosts),
     async close() { await release([...open.values()]); },
   };

@@ -175,6 +175,33 @@ describe('ssh executor', () => {
     const staged = await execa('sh', ['-c', startScript({ ...o, profile: join(stage, 'prof.yaml'), profileInline: { bytes: prof, sha: sha("kind: 'x'\n") }, stage })], { reject: false });
     expect(staged.stdout).toMatch(/VMP-RUN\nagent ran$/);
     expect(existsSync(stage)).toBe(false);
+    // After a successful agent run, the after script's output follows in the same session.
+    const agentLines: string[] = [];
+    const so = new StartOutput((c) => agentLines.push(c));
+    const withAfter = await execa('sh', ['-c', startScript({ ...o, agent: ['printf', '{"type":"summary"}'], after: 'echo n1 slot1@n1 true kvm\nexit 0' })], { reject: false });
+    so.push(withAfter.stdout);
+    so.end();
+    expect(agentLines.join('')).toBe('{"type":"summary"}\n');
+    expect(so.after).toEqual({ stdout: 'n1 slot1@n1 true kvm\n', exitCode: 0 });
+    const failed = await execa('sh', ['-c', startScript({ ...o, agent: ['false'], after: 'echo never' })], { reject: false });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stdout).not.toContain('never');
+  });
+
+  it('the per-node gate\'s first look comes from the agent\'s session, once', async () => {
+    const out = `${PRE({ bundle: true, profile: true })}VMP-RUN\n${SUMMARY}\nVMP-AFTER\nwn1 slot1@wn1 true kvm\nVMP-AFTER-EXIT=0\n`;
+    const f = fakeRunner((argv, o) => ({ start: ok(out), ship: ok(), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
+    const ex = createSshExecutor(plan(), { bundlePath: bundle, controlDir: join(dir, 'cp'), runner: f.runner, sleep: async () => undefined, afterAgent: 'SLOTS' });
+    const h = plan().hosts[0]!;
+    expect(await ex.runHost(job())).toMatchObject({ outcome: 'ok' });
+    expect(f.calls[0]!.at(-1)).toContain('SLOTS');
+    expect(ex.prefetched(h, 'OTHER')).toBeUndefined();
+    await ex.runHost(job());
+    expect(ex.prefetched(h, 'SLOTS')).toEqual({ exitCode: 0, stdout: 'wn1 slot1@wn1 true kvm\n', stderr: '' });
+    expect(ex.prefetched(h, 'SLOTS')).toBeUndefined();
+    const checked = fakeRunner((argv, o) => ({ start: ok(RAN()), ship: ok(), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
+    await createSshExecutor(plan(), { bundlePath: bundle, controlDir: join(dir, 'cp'), runner: checked.runner, afterAgent: 'SLOTS' }).runHost(job({ check: true }));
+    expect(checked.calls[0]!.at(-1)).not.toContain('SLOTS');
   });
 
   it('preflight and upload scripts', () => {
