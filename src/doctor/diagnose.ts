@@ -8,6 +8,7 @@ import { checkGahpBinary, checkGahpTest, checkHtcondor, checkStartd } from './ch
 import { checkKvmDevice, checkLibvirt, checkXen } from './checks-hypervisor.ts';
 import { checkAdvertised, checkJournal, checkUser } from './checks-pool.ts';
 import { linkCauses } from './causes.ts';
+import { checkDpkg, checkPackages } from './checks-packages.ts';
 
 /** Every check over the evidence, in the order a person would look (pure). */
 export function runChecks(e: Evidence): Diagnosis {
@@ -16,7 +17,7 @@ export function runChecks(e: Evidence): Diagnosis {
   if (c.installed) {
     const restart = checkRestartOwed(e);
     found.push(
-      ...checkStartd(e), checkVmType(e), checkKnobs(e), checkVmMemory(e), checkGahpBinary(e),
+      checkDpkg(e), checkPackages(e), ...checkStartd(e), checkVmType(e), checkKnobs(e), checkVmMemory(e), checkGahpBinary(e),
       checkKvmDevice(e), checkLibvirt(e), ...checkXen(e),
       restart, checkGahpTest(e), checkAdvertised(e), checkJournal(e, restart?.status === 'problem'),
     );

@@ -3,6 +3,7 @@ import type { Facts } from '../facts/gather.ts';
 import type { FileInfo } from '../host/host.ts';
 import type { KnobSource } from '../condor/config-val.ts';
 import type { JournalData } from '../engine/journal.ts';
+import type { PackagesEvidence } from './checks-packages.ts';
 
 /** What open(2) said, as dd reports it: ok, or the error text and its errno name. */
 export interface OpenResult { ok: boolean; error?: string; errno?: string }
@@ -35,4 +36,6 @@ export interface Evidence {
   slots: { machine: string; ads: AdvertisedSlot[]; error?: string };
   logs: { startLog?: string; vmGahpLog?: string; masterLog?: string; paths: { startLog: string; vmGahpLog: string; masterLog: string } };
   journal: { present: boolean; data?: JournalData; error?: string };
+  /** apt nodes: an interrupted dpkg, the VM universe's packages and their candidates (checks-packages.ts). */
+  packages?: PackagesEvidence;
 }

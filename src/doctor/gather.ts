@@ -6,6 +6,7 @@ import { JOURNAL_FILE, type JournalData } from '../engine/journal.ts';
 import type { Evidence, OpenResult } from './evidence.ts';
 import { DOCTOR_SLOT_ATTRS, parseDoctorSlots, parseMtimes, parseOpenResult } from './parse.ts';
 import { relevantKnobs } from './knob-set.ts';
+import { gatherPackages } from './checks-packages.ts';
 
 const KVM = '/dev/kvm';
 
@@ -17,7 +18,7 @@ export async function gatherEvidence(host: Host): Promise<Evidence> {
   const paths = { startLog: `${logDir}/StartLog`, vmGahpLog: facts.condor.vmGahpLog ?? `${logDir}/VMGahpLog`, masterLog: `${logDir}/MasterLog` };
   const machine = facts.condor.fullHostname ?? host.name;
   const installed = facts.condor.installed;
-  const [configFiles, running, gahp, kvm, libvirt, xenBootloader, slots, logs, journal] = await Promise.all([
+  const [configFiles, running, gahp, kvm, libvirt, xenBootloader, slots, logs, journal, packages] = await Promise.all([
     installed ? readConfigFiles(host) : Promise.resolve([]),
     installed ? askRunningStartd(host, relevantKnobs(facts.condor.version, vmType)) : Promise.resolve({ error: 'HTCondor is not installed' }),
     readGahp(host, files.VM_GAHP_SERVER),
@@ -27,10 +28,11 @@ export async function gatherEvidence(host: Host): Promise<Evidence> {
     installed ? querySlots(host, machine) : Promise.resolve({ machine, ads: [], error: 'HTCondor is not installed' }),
     Promise.all([paths.startLog, paths.vmGahpLog, paths.masterLog].map((p) => host.readFile(p).catch(() => undefined))),
     readJournal(host),
+    gatherPackages(host, facts, vmType),
   ]);
   return {
     host: host.name, now, uid, facts, files, configFiles, running, slots, journal,
-    ...(gahp ? { gahp } : {}), ...(kvm ? { kvm } : {}), ...(libvirt ? { libvirt } : {}), ...(xenBootloader ? { xenBootloader } : {}),
+    ...(gahp ? { gahp } : {}), ...(kvm ? { kvm } : {}), ...(libvirt ? { libvirt } : {}), ...(xenBootloader ? { xenBootloader } : {}), ...(packages ? { packages } : {}),
     logs: { startLog: logs[0], vmGahpLog: logs[1], masterLog: logs[2], paths },
   };
 }
