@@ -8,6 +8,8 @@ export const LOCK_FILE = '/run/vm-provision.lock';
 
 export interface JournalData {
   pendingRestart?: { reason: string; since: string };
+  /** Packages vm-provision started installing and has not seen installed: a run killed mid-install left dpkg unfinished. */
+  pendingInstall?: { packages: string[]; since: string };
   /** A condor_drain -restart-on-completion vm-provision started and has not seen through: the next run continues or cancels it. */
   pendingDrain?: { requestId: string; target: string; since: string; reason: string };
   /**

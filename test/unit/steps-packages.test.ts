@@ -1,6 +1,7 @@
 // The packages step against a FakeHost: checked first, installed only on a difference, never in --check.
 import { describe, expect, it } from 'vitest';
-import { packages } from '../../src/steps/packages.ts';
+import { lockWait, packages } from '../../src/steps/packages.ts';
+import { JOURNAL_FILE } from '../../src/engine/journal.ts';
 import { KVM_NEEDS, packagesFor } from '../../src/packages/package-map.ts';
 import { installArgv, installPackages } from '../../src/packages/package-manager.ts';
 import { isVmpError, type VmpError } from '../../src/errors/vmp-error.ts';
@@ -110,6 +111,59 @@ describe('packages step', () => {
     // the re-check asks only about what was missing
     expect(host.calls.at(-1)!.argv).toEqual([...DPKG, 'libvirt-daemon-system', 'libvirt-daemon-driver-qemu', 'condor-vm-gahp']);
     expect(ctx.messages).toEqual(['installing libvirt-daemon-system, libvirt-daemon-driver-qemu, condor-vm-gahp']);
+  });
+
+  it('the journal records the install before apt-get runs and drops it once the packages are installed', async () => {
+    const { host } = debianHost(['libvirt-clients', 'qemu-system-x86']);
+    const ctx = makeContext({ host });
+    await packages.run(ctx);
+    const aptAt = host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'apt-get');
+    const writes = host.log.filter((o) => o.op === 'write' && o.path === JOURNAL_FILE) as Array<{ seq: number; content: string }>;
+    expect(writes).toHaveLength(2);
+    expect(host.indexOf((o) => o === writes[0])).toBeLessThan(aptAt);
+    expect(JSON.parse(writes[0]!.content).pendingInstall.packages).toEqual(['libvirt-daemon-system', 'libvirt-daemon-driver-qemu', 'condor-vm-gahp']);
+    expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
+  });
+
+  // kill -9 during apt-get: the orphaned apt-get/dpkg holds dpkg's lock a while, or died mid-unpack.
+  it('an install a killed run left unfinished: waits for dpkg\'s lock, dpkg --configure -a, then installs what is still missing', async () => {
+    const saved = { ...lockWait };
+    lockWait.stepMs = 1;
+    try {
+      const { host } = debianHost(['libvirt-clients', 'qemu-system-x86', 'libvirt-daemon-system']);
+      const locked = { exitCode: 2, stderr: 'dpkg: error: dpkg frontend lock was locked by another process with pid 4242\nNote: removing the lock file is always wrong\n' };
+      host.onCommand('dpkg', [locked, {}]);
+      const pendingInstall = { packages: ['libvirt-daemon-system', 'libvirt-daemon-driver-qemu', 'condor-vm-gahp'], since: '2026-12-01T18:00:00.000Z' };
+      const ctx = makeContext({ host, journal: { pendingInstall } });
+      const r = await packages.run(ctx);
+      expect(r.status).toBe('changed');
+      expect(r.summary).toMatch(/^finished the install of libvirt-daemon-system libvirt-daemon-driver-qemu condor-vm-gahp a previous run started at 2026-12-01T18:00:00.000Z and did not finish: dpkg --configure -a; installed libvirt-daemon-driver-qemu, condor-vm-gahp$/);
+      expect(host.callsOf('dpkg').map((c) => c.argv.join(' '))).toEqual(['dpkg --configure -a', 'dpkg --configure -a']);
+      expect(host.callsOf('dpkg')[0]!.opts.env).toMatchObject({ DEBIAN_FRONTEND: 'noninteractive' });
+      expect(ctx.messages[0]).toBe('waiting for dpkg\'s lock: Note: removing the lock file is always wrong');
+      expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
+    } finally { Object.assign(lockWait, saved); }
+  });
+
+  it('dpkg --configure -a fails on dependencies an interrupted unpack never brought: apt-get install -f; all present then', async () => {
+    const { host } = debianHost(DEBIAN_KVM_PACKAGES);
+    host.onCommand('dpkg', { exitCode: 1, stderr: 'dpkg: dependency problems prevent configuration of libvirt-daemon-system:\n' });
+    host.on((c: ExecCall) => c.cmd === 'apt-get' && c.args.includes('-f'), { stdout: 'Setting up libvirt-daemon-system ...\n' });
+    const pendingInstall = { packages: ['libvirt-daemon-system'], since: '2026-12-01T18:00:00.000Z' };
+    const r = await packages.run(makeContext({ host, journal: { pendingInstall } }));
+    expect(r).toMatchObject({ status: 'changed' });
+    expect(r.summary).toContain('did not finish: dpkg --configure -a (exit 1), apt-get install -f; ');
+    expect(host.callsOf('apt-get')[0]!.argv).toEqual(['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install', '-f', '-y', '-q', '--no-install-recommends']);
+    expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
+  });
+
+  it('--check with an unfinished install of ours: says it would finish it, runs nothing', async () => {
+    const { host } = debianHost(DEBIAN_KVM_PACKAGES);
+    const r = await packages.run(makeContext({ host, check: true, journal: { pendingInstall: { packages: ['qemu-system-x86'], since: 'x' } } }));
+    expect(r.status).toBe('pending');
+    expect(r.summary).toContain('would finish the install of qemu-system-x86');
+    expect(host.callsOf('dpkg')).toEqual([]);
+    expect(host.mutations()).toEqual([]);
   });
 
   it('install succeeded but the package is still missing: PACKAGES', async () => {
