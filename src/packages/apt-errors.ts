@@ -28,8 +28,11 @@ export function classifyAptFailure(output: string): AptFailure {
   for (const p of PATTERNS) {
     const m = p.re.exec(output);
     if (!m) continue;
-    const packages = p.pkg ? [...new Set([...output.matchAll(p.pkg)].map((x) => x[1]!))] : [];
-    return { kind: p.kind, packages, line: m[0].trim() };
+    if (p.kind !== 'not-installable') return { kind: p.kind, packages: [], line: m[0].trim() };
+    // apt names each package on its own line, in the order asked, with one of three messages.
+    const lines = output.split('\n').filter((l) => PATTERNS.some((q) => q.kind === 'not-installable' && q.re.test(l)));
+    const packages = lines.flatMap((l) => PATTERNS.flatMap((q) => (q.pkg ? [...l.matchAll(q.pkg)].map((x) => x[1]!) : [])));
+    return { kind: p.kind, packages: [...new Set(packages)], line: lines[0]!.trim() };
   }
   const last = output.trim().split('\n').filter((l) => l.trim()).at(-1) ?? '';
   return { kind: 'other', packages: [], line: last.trim() };

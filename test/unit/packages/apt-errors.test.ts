@@ -20,6 +20,8 @@ describe('classifyAptFailure', () => {
     const two = classifyAptFailure(`${READING}E: Unable to locate package qemu-system-x86\nE: Unable to locate package libvirt-clients\n`);
     expect(two.kind).toBe('not-installable');
     expect(two.packages).toEqual(['qemu-system-x86', 'libvirt-clients']);
+    const mixed = classifyAptFailure("E: Package 'libvirt-daemon-system' has no installation candidate\nE: Unable to locate package libvirt-daemon-driver-qemu\nE: Package 'libvirt-clients' has no installation candidate\n");
+    expect(mixed).toEqual({ kind: 'not-installable', packages: ['libvirt-daemon-system', 'libvirt-daemon-driver-qemu', 'libvirt-clients'], line: "E: Package 'libvirt-daemon-system' has no installation candidate" });
   });
   it('a held lock, a failed download, broken dependencies, anything else', () => {
     expect(classifyAptFailure('E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)\n').kind).toBe('locked');
