@@ -49,7 +49,6 @@ export async function runFleetWithListr(run: (onEvent: (e: FleetEvent) => void) 
       if (b && bt) bt.title = batchTitle(view, b, paint);
       if (r.phase === 'done') hostDone.get(k)?.resolve();
     }
-    if (e.type === 'stop') o.out(`STOP: ${e.message}`);
   };
 
   const runP = run(onEvent);
@@ -58,7 +57,7 @@ export async function runFleetWithListr(run: (onEvent: (e: FleetEvent) => void) 
   const logger = o.stream ? { logger: new ListrLogger({ processOutput: new ProcessOutput(o.stream, o.stream) }) } : {};
   const options = {
     concurrent: false, exitOnError: false, registerSignalListeners: false, ...(o.stream ? { forceTTY: true } : {}),
-    rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: false, icon: { [ListrDefaultRendererLogLevels.COMPLETED]: '' }, ...logger, ...(o.stream ? { lazy: true } : {}) },
+    rendererOptions: { collapseSubtasks: false, collapseErrors: false, collapseSkips: true, icon: { [ListrDefaultRendererLogLevels.COMPLETED]: '' }, ...logger, ...(o.stream ? { lazy: true } : {}) },
   };
   const list = new Listr(s.batches.map((b) => ({
     title: batchTitle(s, b, paint),
@@ -91,6 +90,8 @@ export async function runFleetWithListr(run: (onEvent: (e: FleetEvent) => void) 
     await listed;
   }
   for (const e of early) reduceView(s, e);
+  // Said once the list is drawn (a line printed under a live list would be redrawn over); the recap repeats it.
+  if (s.stop) o.out(`STOP: ${s.stop}`);
   o.onView?.(s);
   return report;
 }
