@@ -89,6 +89,8 @@ export async function apply(opts: ApplyOptions): Promise<RunReport> {
       results.push(res);
       emit({ type: 'step', ...res, error: r.status === 'failed' ? error?.toJSON() : undefined });
     }
+    // A preflight refusal changed nothing, the journal included.
+    if (!opts.check && error?.context.step !== 'preflight') await recordOutcome(journal, error, await host.now());
     const counts = emptyCounts();
     for (const r of results) counts[r.status]++;
     return {
@@ -99,6 +101,16 @@ export async function apply(opts: ApplyOptions): Promise<RunReport> {
   } finally {
     await lock.release();
   }
+}
+
+/** Keeps the last failure for doctor; a journal that cannot be written (a full or read-only disk) is no second failure. */
+async function recordOutcome(journal: Journal, error: VmpError | undefined, now: number): Promise<void> {
+  try {
+    if (error) {
+      const { step } = error.context;
+      await journal.update({ lastFailure: { at: new Date(now * 1000).toISOString(), ...(step ? { step } : {}), code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } });
+    } else if (journal.data.lastFailure) await journal.update({}, ['lastFailure']);
+  } catch { /* reported by the run's own error already */ }
 }
 
 export function toVmpError(e: unknown): VmpError {

@@ -17,6 +17,8 @@ export interface JournalData {
    * the backup of what it replaced (none: it created the file), and whether a restarted startd was verified with it.
    */
   lastConfig?: { path: string; backup?: string; writtenAt: string; sha256?: string; verified?: boolean };
+  /** The last apply that failed (for doctor): its step, error code, message and hint; a run that succeeds clears it. */
+  lastFailure?: { at: string; step?: string; code: string; message: string; hint?: string };
 }
 
 export class Journal {

@@ -2,7 +2,7 @@
 export type ErrorCode =
   | 'USAGE' | 'PROFILE_INVALID' | 'LOCKED' | 'NEEDS_ROOT'
   | 'PREFLIGHT' | 'PACKAGES' | 'SERVICE' | 'CONFIG' | 'CONFIG_OVERRIDDEN' | 'RESTART' | 'VERIFY' | 'INITRD'
-  | 'COMMAND' | 'INTERNAL';
+  | 'FILESYSTEM' | 'COMMAND' | 'INTERNAL';
 
 export interface ErrorContext {
   host?: string;

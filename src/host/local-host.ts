@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import type { ExecOptions, ExecResult, FileInfo, Host, LockHandle } from './host.ts';
 import { SEARCH_PATH } from './host.ts';
 import { acquireRunLock } from './run-lock.ts';
+import { fsWriteError } from './fs-errors.ts';
 
 const ENV = { PATH: SEARCH_PATH.join(':'), LC_ALL: 'C', LANG: 'C' };
 
@@ -50,35 +51,11 @@ export class LocalHost implements Host {
   }
 
   async mkdirp(path: string, mode = 0o755): Promise<void> {
-    await fs.mkdir(path, { recursive: true, mode });
+    try { await fs.mkdir(path, { recursive: true, mode }); } catch (e) { throw fsWriteError(e, path, true); }
   }
 
   async writeFileAtomic(path: string, content: string, opts: { mode?: number } = {}): Promise<void> {
-    // O_EXCL (with O_NOFOLLOW) never opens what is already there: a planted file or symlink at the name fails the write.
-    const tmp = join(dirname(path), `.${basename(path)}.vmp-tmp-${randomBytes(8).toString('hex')}`);
-    const prev = await fs.lstat(path).catch((e: unknown) => { if (isMissing(e)) return undefined; throw e; });
-    // Replacing a regular file keeps its owner and mode; the given mode is for a new file.
-    const keep = prev?.isFile() ? { mode: prev.mode & 0o7777, uid: prev.uid, gid: prev.gid } : undefined;
-    const mode = keep?.mode ?? opts.mode ?? 0o644;
-    const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-    try {
-      try {
-        await fh.writeFile(content, 'utf8');
-        if (keep) await fh.chown(keep.uid, keep.gid);
-        // After chown, which clears set-id bits; and explicit, as the umask narrowed the open mode.
-        await fh.chmod(mode);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, path);
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw e;
-    }
-    // The rename is durable only once the directory entry is.
-    const dir = await fs.open(dirname(path), fsc.O_RDONLY | fsc.O_DIRECTORY);
-    try { await dir.sync(); } finally { await dir.close(); }
+    try { await writeAtomic(path, content, opts); } catch (e) { throw fsWriteError(e, path); }
   }
 
   async remove(path: string): Promise<void> {
@@ -96,6 +73,34 @@ export class LocalHost implements Host {
   async now(): Promise<number> {
     return Math.floor(Date.now() / 1000);
   }
+}
+
+async function writeAtomic(path: string, content: string, opts: { mode?: number }): Promise<void> {
+  // O_EXCL (with O_NOFOLLOW) never opens what is already there: a planted file or symlink at the name fails the write.
+  const tmp = join(dirname(path), `.${basename(path)}.vmp-tmp-${randomBytes(8).toString('hex')}`);
+  const prev = await fs.lstat(path).catch((e: unknown) => { if (isMissing(e)) return undefined; throw e; });
+  // Replacing a regular file keeps its owner and mode; the given mode is for a new file.
+  const keep = prev?.isFile() ? { mode: prev.mode & 0o7777, uid: prev.uid, gid: prev.gid } : undefined;
+  const mode = keep?.mode ?? opts.mode ?? 0o644;
+  const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+  try {
+    try {
+      await fh.writeFile(content, 'utf8');
+      if (keep) await fh.chown(keep.uid, keep.gid);
+      // After chown, which clears set-id bits; and explicit, as the umask narrowed the open mode.
+      await fh.chmod(mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  // The rename is durable only once the directory entry is.
+  const dir = await fs.open(dirname(path), fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try { await dir.sync(); } finally { await dir.close(); }
 }
 
 function isMissing(e: unknown): boolean {

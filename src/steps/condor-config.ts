@@ -102,8 +102,13 @@ export const condorConfig: Step = {
 
     // Stage: the rendered file alone, read as HTCondor would read it, must define exactly our values.
     const staged = `${STATE_DIR}/staged/${basename(path)}`;
-    await host.mkdirp(dirname(staged));
-    await host.writeFileAtomic(staged, content, { mode: 0o600 });
+    try {
+      await host.mkdirp(dirname(staged));
+      await host.writeFileAtomic(staged, content, { mode: 0o600 });
+    } catch (e) {
+      if (e instanceof VmpError && e.code === 'FILESYSTEM') throw new VmpError(e.code, `${e.message}: the config is staged there before it is written, so nothing was changed`, { hint: e.hint, context: e.context, cause: e });
+      throw e;
+    }
     const check = await configVal(host, names, { CONDOR_CONFIG: staged });
     const wrong = notFromOurFile(staged, knobs, check.sources);
     if (wrong.length) {
@@ -122,7 +127,18 @@ export const condorConfig: Step = {
       await host.writeFileAtomic(backup, current, { mode: 0o600 });
       await pruneBackups(host, basename(path));
     }
-    await host.writeFileAtomic(path, content, { mode: 0o644 });
+    try {
+      await host.writeFileAtomic(path, content, { mode: 0o644 });
+    } catch (e) {
+      // Not written: owe no restart for it, and keep no backup of a file that did not change.
+      await ctx.journal.update({ pendingRestart: previousPending }, previousPending ? [] : ['pendingRestart']).catch(() => undefined);
+      if (backup) await host.remove(backup).catch(() => undefined);
+      await host.remove(staged).catch(() => undefined);
+      if (e instanceof VmpError && e.code === 'FILESYSTEM') {
+        throw new VmpError(e.code, `${e.message}; ${current === undefined ? 'no config was created' : `${path} was left as it was`}, no restart owed`, { hint: e.hint, context: e.context, cause: e });
+      }
+      throw e;
+    }
     state.configChanged = true;
     state.configBefore = current ?? null;
 

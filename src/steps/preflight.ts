@@ -9,6 +9,7 @@ import { checkSupport } from '../condor/support.ts';
 import { checkNetworkingTypes } from '../condor/knobs.ts';
 import { vmwareChecks } from '../vmware/checks.ts';
 import { checkRestartMode } from '../condor/restart-modes.ts';
+import { CLOCK_HINT, clockSkew, describeSkew, lastHeardFrom } from '../condor/clock.ts';
 
 function kvmChecks(ctx: RunContext, found: string[]) {
   const { kvm } = ctx.facts;
@@ -37,6 +38,15 @@ function xenChecks(ctx: RunContext, found: string[]) {
     });
   }
   found.push(`staged: not a Xen Dom0 (${xen.role}; ${xen.seen.join(', ')}), restart and verification deferred`);
+}
+
+/** Before any change: a clock far off from the collector's would make verify judge the restart wrong. */
+async function clockCheck(ctx: RunContext): Promise<void> {
+  const skew = clockSkew(await ctx.host.now(), await lastHeardFrom(ctx.host, ctx.facts.condor.fullHostname ?? ctx.facts.hostname));
+  if (!skew) return;
+  throw new VmpError('PREFLIGHT', `${describeSkew(skew)}: vm-provision tells the restarted startd by its DaemonStartTime, and HTCondor compares clocks across the pool; nothing was changed`, {
+    hint: CLOCK_HINT,
+  });
 }
 
 export const preflight: Step = {
@@ -77,6 +87,7 @@ export const preflight: Step = {
     const config = targetPath(ctx);
     refuseForeignConfig(config, await ctx.host.readFile(config), ctx.journal.data, facts.condor.localConfigFiles);
     if (!facts.condor.daemons.includes('condor_master')) found.push('warning: condor_master is not running');
+    else await clockCheck(ctx);
     return { status: 'ok', summary: found.join(', ') };
   },
 };

@@ -3,6 +3,7 @@
 // start). How (condor.restart.mode): graceful, peaceful or drain; the summary says what it costs the running jobs.
 import { pendingStartdBackoff, type Backoff } from '../condor/master-backoff.ts';
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
+import { masterDown } from '../condor/daemons.ts';
 import { askStartd, querySlots, runningDiffers, slotsAdvertiseVm, type SlotVm, type StartdAnswer } from '../condor/status.ts';
 import { nodeWork, restartCost, type RestartCost } from '../condor/slot-work.ts';
 import { isOurDrain, modeTitle, restartArgv } from '../condor/restart-modes.ts';
@@ -53,6 +54,13 @@ export async function restartStartd(ctx: RunContext, argv: string[] = ['condor_r
     if (backoff) {
       ctx.state.startdBackoffUntil = backoff.until;
       return at;
+    }
+    const down = await masterDown(ctx.host);
+    if (down) {
+      throw new VmpError('RESTART', `${argv.join(' ')} failed: ${down}, so no daemon can be restarted`, {
+        hint: 'start HTCondor: systemctl start condor (its master starts the startd, which reads the new config); the restart stays owed in the journal and the next vm-provision run sees it through',
+        context: commandContext(r),
+      });
     }
     throw new VmpError('RESTART', `${argv.join(' ')} failed (exit ${r.exitCode})`, {
       hint: 'is condor_master running? (systemctl status condor); the restart stays pending and the next run retries it',

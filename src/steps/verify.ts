@@ -12,6 +12,7 @@ import { DEFERRED, expected, restartStartd, startdHeldInBackoff } from './restar
 import { nodeWork, describeJob, formatDuration, waitingMessage, type NodeWork } from '../condor/slot-work.ts';
 import { cancelDrain } from '../condor/drain.ts';
 import { isStaged } from './preflight.ts';
+import { localCollectorDown } from '../condor/daemons.ts';
 import type { RunContext, Step } from './step.ts';
 
 const describeSlots = (slots: SlotVm[]) => slots.map((s) => `${s.name}: HasVM=${s.hasVm}, VM_Type=${s.vmType ?? 'undefined'}, VM_Memory=${s.vmMemory ?? 'undefined'}`).join('; ') || 'no slot ads';
@@ -168,8 +169,10 @@ export const verify: Step = {
     if (unanswered && !fresh.length) {
       // Not knowing is not failing: keep the config, and let the next run look again.
       await ctx.journal.update({}, ['pendingRestart']);
-      throw new VmpError('VERIFY', `could not ask the collector whether the restarted startd advertises the VM universe (condor_status: ${unanswered}); the new config was kept, not rolled back`, {
-        hint: 'check that this node may query the collector (ALLOW_READ) and that it is up: condor_status -af Name HasVM; then run vm-provision again',
+      const down = await localCollectorDown(ctx.host);
+      throw new VmpError('VERIFY', `could not ask the collector whether the restarted startd advertises the VM universe (${down ?? `condor_status: ${unanswered}`}); the new config was kept, not rolled back`, {
+        hint: down ? 'start it: condor_on -collector (or systemctl restart condor); then run vm-provision again'
+          : 'check that this node may query the collector (ALLOW_READ) and that it is up: condor_status -af Name HasVM; then run vm-provision again',
       });
     }
     const [vmGahpLog, startLog] = await Promise.all([

@@ -287,7 +287,12 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
       startStartd(h.clock + 1);
       return { stdout: 'Sent "Restart" command for "startd" to master vmp-clim4ti-1\n' };
     })
-    .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af:t', () => node.collectorFailure ?? { stdout: slotAdLine(node) });
+    .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af:t', () => node.collectorFailure ?? { stdout: slotAdLine(node) })
+    // The collector heard from the startd just now (the clock check in preflight).
+    .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af' && c.args[1] === 'LastHeardFrom', (_c, h) => node.collectorFailure ?? { stdout: `${h.clock}\n` })
+    // An execute node of a pool whose collector runs elsewhere (as in the captured ps output).
+    .on(['ps', '-e', '-o', 'comm='], () => ({ stdout: 'condor_master\ncondor_procd\ncondor_shared_p\ncondor_startd\n' }))
+    .on(['condor_config_val', 'DAEMON_LIST'], { stdout: 'MASTER, STARTD\n' });
   return { host, node };
 }
 

@@ -71,6 +71,8 @@ export class FakeHost implements Host {
     this.name = opts.name ?? 'vmp-clim4ti-1';
     this.clock = opts.now ?? FAKE_NOW;
     this.strictReads = opts.strictReads ?? false;
+    // Preflight's clock check asks the collector when it last heard from the node: no ad, unless a test says so.
+    this.on((c) => c.cmd === 'condor_status' && c.args[0] === '-af' && c.args[1] === 'LastHeardFrom', { stdout: '' });
   }
 
   // ---- building the node ----

@@ -106,7 +106,13 @@ describe('apply', () => {
     expect(report.error).toMatchObject({ code: 'PACKAGES', context: { host: 'vmp-clim4ti-1', step: 'packages' } });
     expect(report.steps[2]!.summary).toBe('not run: step packages failed');
     expect(host.lockHeld).toBe(false);
-    expect(host.writes()).toEqual([]);
+    // The only write: the journal keeps the failure for doctor.
+    expect(host.writes().map((w) => w.path)).toEqual(['/var/lib/vm-provision/journal.json']);
+    expect(JSON.parse(host.content('/var/lib/vm-provision/journal.json')!)).toMatchObject({ lastFailure: { step: 'packages', code: 'PACKAGES' } });
+    // The next run that succeeds clears it.
+    const again = await apply({ host, profileFile: profileFile(), check: false });
+    expect(again.failed).toBe(false);
+    expect(JSON.parse(host.content('/var/lib/vm-provision/journal.json')!).lastFailure).toBeUndefined();
   });
 
   it('not root: NEEDS_ROOT before the lock or any fact', async () => {

@@ -52,11 +52,14 @@ describe('restart step', () => {
   });
 
   it('condor_restart fails with no backoff in MasterLog (master down): RESTART error, the restart stays owed', async () => {
-    const host = node().on(RESTART, { exitCode: 1, stderr: "Can't connect to master\n" })
+    const host = node().on(RESTART, { exitCode: 1, stderr: "Can't find address for local startd\n" })
+      .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_procd\n' })
       .file('/var/log/condor/MasterLog', '12/01/26 15:00:00 Started DaemonCore process "/usr/sbin/condor_startd", pid and pgroup = 101\n');
     const ctx = makeContext({ host, state: { restartReason: 'config changed', configChanged: true } });
     const e = await restart.run(ctx).then(() => undefined, (err: unknown) => err);
     expect(isVmpError(e) && e.code).toBe('RESTART');
+    expect((e as Error).message).toBe('condor_restart -startd failed: condor_master is not running, so no daemon can be restarted');
+    expect(isVmpError(e) && e.hint).toMatch(/^start HTCondor: systemctl start condor/);
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart.reason).toBe('config changed');
   });
 
@@ -116,7 +119,8 @@ describe('restart step', () => {
   });
 
   it('condor_restart fails: RESTART, and the restart stays owed in the journal', async () => {
-    const host = node().on(RESTART, { exitCode: 1, stderr: "Can't connect to local master\n" });
+    const host = node().on(RESTART, { exitCode: 1, stderr: "Can't connect to local master\n" })
+      .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_master\ncondor_startd\n' });
     const ctx = makeContext({ host, state: { restartReason: 'config changed' } });
     const e = await restart.run(ctx).catch((x: unknown) => x);
     if (!isVmpError(e)) throw new Error('expected a VmpError');

@@ -124,6 +124,21 @@ describe('verify step', () => {
     expect(host.callsOf('condor_restart')).toEqual([]);
   });
 
+  it('the collector this node runs itself is down: VERIFY names it and condor_on -collector, config kept', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
+      .on(RESTART, {})
+      .on(['condor_config_val', 'DAEMON_LIST'], { stdout: 'MASTER, COLLECTOR, NEGOTIATOR, SCHEDD, STARTD\n' })
+      .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_master\ncondor_procd\ncondor_shared_p\ncondor_negotiat\ncondor_schedd\ncondor_startd\n' })
+      .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { exitCode: 1, stderr: 'Error: communication error\nCEDAR:6001:Failed to connect to <127.0.0.1:9618>\n' }; });
+    const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', configChanged: true, restartedAt: host.clock, configPath: DROP_IN, configBefore: 'old\n' } });
+    const e = await failure(verify.run(ctx));
+    expect(e.code).toBe('VERIFY');
+    expect(e.message).toContain('the collector runs on this node (DAEMON_LIST has COLLECTOR) and condor_collector is not running');
+    expect(e.hint).toMatch(/^start it: condor_on -collector/);
+    expect(host.content(DROP_IN)).toBe('new\n');
+  });
+
   it('the whole chain on a simulated node with libvirtd masked: config, restart, VERIFY from the gahp log, rollback', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { host, node } = fakeNode({ units: UNITS.debianMasked() });
@@ -199,6 +214,8 @@ describe('verify step', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
       .on(RESTART, {})
+      .on(['condor_config_val', 'DAEMON_LIST'], { stdout: 'MASTER, STARTD\n' })
+      .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_master\ncondor_startd\n' })
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { exitCode: 1, stderr: 'Error: communication error\nSECMAN:2010:Received "DENIED" from server for user unauthenticated@unmapped using no authentication method, which may imply host-based security.\n' }; });
     const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', configChanged: true, restartedAt: host.clock, configPath: DROP_IN, configBefore: 'old\n' } });
     const e = await failure(verify.run(ctx));
