@@ -20,6 +20,10 @@ const EXPLAINED_BY: Record<string, (f: Finding) => string[]> = {
   advertised: (f) => (/VM_Type = /.test(f.summary) && !/HasVM/.test(f.summary) ? ['restart-owed']
     : /no slot ad/.test(f.summary) ? ['backoff', 'startd', 'htcondor'] : ['vm-type', 'restart-owed', 'gahp-test', 'backoff', 'startd', 'htcondor']),
   'restart-owed': () => ['backoff'],
+  collector: () => ['htcondor'],
+  'vm-type': (f) => (/is not set/.test(f.summary) ? ['last-apply'] : []),
+  // The last apply's failure, when a problem found now is its cause.
+  'last-apply': () => ['apply-running', 'read-only', 'disk-full', 'clock', 'htcondor', 'collector', 'backoff', 'startd', 'libvirt', 'kvm-device', 'gahp-binary', 'vm-memory', 'knobs', 'xen-bootloader'],
 };
 
 export function linkCauses(findings: Finding[]): Finding[] {

@@ -2,10 +2,17 @@
 import { JOURNAL_FILE } from '../engine/journal.ts';
 import type { Evidence } from './evidence.ts';
 import { ok, problem, warn, type Finding } from './finding.ts';
+import { isRunning } from '../condor/daemons.ts';
 
 export function checkAdvertised(e: Evidence): Finding | undefined {
   const s = e.slots;
   if (!e.facts.condor.installed) return undefined;
+  if (s.error && e.node?.daemonList?.includes('COLLECTOR') && !isRunning(e.facts.condor.daemons, 'condor_collector')) {
+    const master = isRunning(e.facts.condor.daemons, 'condor_master');
+    return problem('collector', `the collector runs on this node (DAEMON_LIST has COLLECTOR) and condor_collector is not running: no one can ask it for this machine's ads`,
+      master ? 'condor_on -collector (the master starts it again), or systemctl restart condor; then condor_status -collector' : 'systemctl start condor (its master starts the collector)',
+      [`running: ${e.facts.condor.daemons.join(' ') || 'no condor daemon'}`, `condor_status -constraint 'Machine == "${s.machine}"': ${s.error}`]);
+  }
   if (s.error) {
     return problem('collector', `cannot ask the collector for this machine's ads: ${s.error}`,
       'check that the collector (CONDOR_HOST) is up and reachable from this node: condor_status -collector; condor_config_val CONDOR_HOST; the firewall (port 9618)',

@@ -9,17 +9,18 @@ import { checkKvmDevice, checkLibvirt, checkXen } from './checks-hypervisor.ts';
 import { checkAdvertised, checkJournal, checkUser } from './checks-pool.ts';
 import { linkCauses } from './causes.ts';
 import { checkDpkg, checkPackages } from './checks-packages.ts';
+import { checkApplyRunning, checkClock, checkLastApply, checkWritable } from './checks-node.ts';
 
 /** Every check over the evidence, in the order a person would look (pure). */
 export function runChecks(e: Evidence): Diagnosis {
   const c = e.facts.condor;
-  const found: Array<Finding | undefined> = [checkUser(e), checkHtcondor(e)];
+  const found: Array<Finding | undefined> = [checkApplyRunning(e), checkUser(e), checkHtcondor(e), ...checkWritable(e), checkClock(e)];
   if (c.installed) {
     const restart = checkRestartOwed(e);
     found.push(
       checkDpkg(e), checkPackages(e), ...checkStartd(e), checkVmType(e), checkKnobs(e), checkVmMemory(e), checkGahpBinary(e),
       checkKvmDevice(e), checkLibvirt(e), ...checkXen(e),
-      restart, checkGahpTest(e), checkAdvertised(e), checkJournal(e, restart?.status === 'problem'),
+      restart, checkGahpTest(e), checkAdvertised(e), checkJournal(e, restart?.status === 'problem'), checkLastApply(e),
     );
   }
   const findings = linkCauses(found.filter((f): f is Finding => f !== undefined));

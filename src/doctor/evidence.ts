@@ -4,6 +4,7 @@ import type { FileInfo } from '../host/host.ts';
 import type { KnobSource } from '../condor/config-val.ts';
 import type { JournalData } from '../engine/journal.ts';
 import type { PackagesEvidence } from './checks-packages.ts';
+import type { NodeEvidence } from './gather-node.ts';
 
 /** What open(2) said, as dd reports it: ok, or the error text and its errno name. */
 export interface OpenResult { ok: boolean; error?: string; errno?: string }
@@ -38,4 +39,6 @@ export interface Evidence {
   journal: { present: boolean; data?: JournalData; error?: string };
   /** apt nodes: an interrupted dpkg, the VM universe's packages and their candidates (checks-packages.ts). */
   packages?: PackagesEvidence;
+  /** Mounts and free space where apply writes, a run in progress, DAEMON_LIST, the collector's clock (gather-node.ts). */
+  node?: NodeEvidence;
 }

@@ -7,6 +7,7 @@ import type { Evidence, OpenResult } from './evidence.ts';
 import { DOCTOR_SLOT_ATTRS, parseDoctorSlots, parseMtimes, parseOpenResult } from './parse.ts';
 import { relevantKnobs } from './knob-set.ts';
 import { gatherPackages } from './checks-packages.ts';
+import { gatherNodeEvidence } from './gather-node.ts';
 
 const KVM = '/dev/kvm';
 
@@ -30,8 +31,9 @@ export async function gatherEvidence(host: Host): Promise<Evidence> {
     readJournal(host),
     gatherPackages(host, facts, vmType),
   ]);
+  const node = await gatherNodeEvidence(host, facts, journal.data);
   return {
-    host: host.name, now, uid, facts, files, configFiles, running, slots, journal,
+    host: host.name, now, uid, facts, files, configFiles, running, slots, journal, node,
     ...(gahp ? { gahp } : {}), ...(kvm ? { kvm } : {}), ...(libvirt ? { libvirt } : {}), ...(xenBootloader ? { xenBootloader } : {}), ...(packages ? { packages } : {}),
     logs: { startLog: logs[0], vmGahpLog: logs[1], masterLog: logs[2], paths },
   };

@@ -13,7 +13,7 @@ describe('doctor on a fake node', () => {
     const d = await diagnoseFake(host);
     expect(d.healthy).toBe(true);
     expect(d.findings.filter((f) => f.status !== 'ok')).toEqual([]);
-    expect(d.findings.map((f) => f.check)).toEqual(['htcondor', 'startd', 'vm-type', 'knobs', 'vm-memory', 'gahp-binary', 'kvm-device', 'libvirt', 'restart-owed', 'gahp-test', 'advertised', 'journal']);
+    expect(d.findings.map((f) => f.check)).toEqual(['htcondor', 'writable', 'clock', 'startd', 'vm-type', 'knobs', 'vm-memory', 'gahp-binary', 'kvm-device', 'libvirt', 'restart-owed', 'gahp-test', 'advertised', 'journal']);
     expect(byCheck(d, 'vm-memory').evidence).toEqual([`${DROP_IN}, line 5: VM_MEMORY = 1024`]);
     expect(byCheck(d, 'advertised').summary).toBe('1 slot advertises HasVM = true, VM_Type = kvm');
     expect(host.mutations()).toEqual([]);
@@ -250,7 +250,7 @@ describe('doctor on a fake node', () => {
     expect(text.indexOf('  so gahp-test:')).toBeGreaterThan(text.indexOf('PROBLEM libvirt'));
     expect(text.indexOf('  so advertised:')).toBeGreaterThan(text.indexOf('  so gahp-test:'));
     expect(text.indexOf('WARNING kvm-device')).toBeGreaterThan(text.indexOf('  next: systemctl unmask'));
-    expect(lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(':')[0])).toEqual(['ok      htcondor', 'ok      startd', 'ok      vm-type', 'ok      knobs', 'ok      vm-memory', 'ok      gahp-binary', 'ok      restart-owed', 'ok      journal']);
+    expect(lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(':')[0])).toEqual(['ok      htcondor', 'ok      writable', 'ok      clock', 'ok      startd', 'ok      vm-type', 'ok      knobs', 'ok      vm-memory', 'ok      gahp-binary', 'ok      restart-owed', 'ok      journal']);
     // The cause's words once: libvirt's summary; the gahp log line is evidence, not a second cause.
     expect(text.match(/libvirt is not reachable/g)).toHaveLength(1);
     expect(text).toMatch(/^ {2}so gahp-test: the last gahp test failed \([^)]*\)$/m);

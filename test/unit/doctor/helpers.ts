@@ -22,7 +22,13 @@ export const MASTER_LOG = '/var/log/condor/MasterLog';
 /** An mtime well before the fake startd's DaemonStartTime (1795468548). */
 export const OLD_MTIME = 1795400000;
 
+/** A testbed node's root (/proc/self/mountinfo), and df's header. */
+export const MOUNTINFO = '1223 1222 0:108 / / rw,relatime shared:639 - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w';
+export const DF_HEADER = '1K-blocks     Avail Type    Mounted on';
+
 export interface DoctorNodeOptions extends NodeOptions {
+  /** df's row per directory asked (size avail fstype target); default: a roomy overlay on /. */
+  df?: Record<string, string>;
   /** What open(2) of /dev/kvm says: ok, or an errno text as dd prints it. */
   kvmOpen?: 'ok' | 'No such device' | 'No such device or address' | 'Permission denied';
   /** Without our drop-in (a node set up by hand, or not at all). */
@@ -56,7 +62,9 @@ export function doctorNode(opts: DoctorNodeOptions = {}) {
     const sock = node.units.get('libvirtd.socket');
     return svc?.loadState !== 'masked' && (svc?.activeState === 'active' || sock?.activeState === 'active');
   };
+  host.file('/proc/self/mountinfo', `${MOUNTINFO}\n`);
   host
+    .on((c) => c.cmd === 'df', (c) => ({ stdout: `${DF_HEADER}\n${opts.df?.[c.args.at(-1)!] ?? '263174212 81203708 overlay /'}\n` }))
     .on((c) => c.cmd === 'stat', (c) => ({ stdout: c.args.slice(3).filter((p) => host.exists(p)).map((p) => `${mtimes[p] ?? OLD_MTIME} ${p}\n`).join('') }))
     .on((c) => c.cmd === 'dd', () => (opts.kvmOpen && opts.kvmOpen !== 'ok' ? { exitCode: 1, stderr: `dd: failed to open '/dev/kvm': ${opts.kvmOpen}\n` } : {}))
     .on((c) => c.cmd === '/usr/bin/virsh', (c) => (libvirtUp() ? { stdout: `${c.args[1]}\n\n` }
