@@ -9,6 +9,7 @@ import { CONFIG_DIRS, DROP_IN, MAIN_CONFIG, exampleText, factsFixture, fakeNode,
 import { condorConfigVal } from '../helpers/fake-host.ts';
 import { sha256 } from '../../src/steps/config-ownership.ts';
 import { laterDefinitions } from '../../src/condor/find-definitions.ts';
+import { fsWriteError } from '../../src/host/fs-errors.ts';
 import { notFromOurFile, withoutComposing } from '../../src/condor/override-check.ts';
 
 const BACKUPS = '/var/lib/vm-provision/backups';
@@ -62,6 +63,24 @@ describe('condor-config step', () => {
     expect(e.context).toMatchObject({ file: '/etc/condor/config.d/99-site.config', line: 2 });
     expect(e.hint).toContain('remove VM_MEMORY from /etc/condor/config.d/99-site.config');
     expect(host.mutations()).toEqual([]);
+  });
+
+  it('/etc/condor read-only: FILESYSTEM naming EROFS; the file as it was, no restart owed, no backup of it kept', async () => {
+    const { host } = fakeNode({ files: { [DROP_IN]: OLD } });
+    const write = host.writeFileAtomic.bind(host);
+    host.writeFileAtomic = async (path, content, opts) => {
+      if (path.startsWith('/etc/condor/')) throw fsWriteError(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' }), path);
+      return write(path, content, opts);
+    };
+    const ctx = makeContext({ host });
+    const e = await failure(condorConfig.run(ctx));
+    expect(e.code).toBe('FILESYSTEM');
+    expect(e.message).toBe(`cannot write ${DROP_IN}: /etc/condor/config.d is on a read-only file system (EROFS); ${DROP_IN} was left as it was, no restart owed`);
+    expect(e.hint).toMatch(/^remount it read-write/);
+    expect(host.content(DROP_IN)).toBe(OLD);
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
+    expect((await host.listDir(BACKUPS)) ?? []).toEqual([]);
+    expect(host.exists(STAGED)).toBe(false);
   });
 
   it('the same knob in a file read before ours is not an override', async () => {
