@@ -55,7 +55,13 @@ export const packages: Step = {
         hint: 'install the tools by hand and set packages.install: false',
       });
     }
+    const unfinished = ctx.journal.data.pendingInstall?.packages ?? [];
     const finished = await finishOwnInstall(ctx);
+    // What dpkg finished counts as installed by this run for the later steps (services re-reads the units).
+    if (finished) {
+      if (ctx.check) state.packagesToInstall = [...unfinished];
+      else state.packagesInstalled = [...unfinished];
+    }
     const reqs = await requirements(host, profile, facts);
     const unresolvable = reqs.filter((r) => !r.satisfiedBy && !r.packages.length);
     if (unresolvable.length) {
@@ -76,7 +82,7 @@ export const packages: Step = {
     if (!profile.packages.install) {
       throw new VmpError('PACKAGES', `missing packages: ${missing.join(', ')} (packages.install is false)`, { hint: `install them: ${cmd} ${args.join(' ')}` });
     }
-    state.packagesToInstall = missing;
+    state.packagesToInstall = [...new Set([...state.packagesToInstall, ...missing])];
     if (ctx.check) return { status: 'pending', summary: `would install ${missing.join(', ')}`, changes: missing.map((p) => `install ${p}`) };
     ctx.progress(`installing ${missing.join(', ')}`);
     // Journal first: a run killed mid-install lets the next one finish what dpkg left unfinished.
@@ -86,7 +92,7 @@ export const packages: Step = {
     const still = missing.filter((p) => !now.has(p));
     if (still.length) throw new VmpError('PACKAGES', `${cmd} succeeded but ${still.join(', ')} still not installed`, { context: { command: [cmd, ...args] } });
     await ctx.journal.update({}, ['pendingInstall']);
-    state.packagesInstalled = missing;
+    state.packagesInstalled = [...new Set([...state.packagesInstalled, ...missing])];
     await refuseUnexecutableGahp(host, facts);
     return { status: 'changed', summary: `${finished ? `${finished}; ` : ''}installed ${missing.join(', ')}`, changes: [...(finished ? [finished] : []), ...missing.map((p) => `installed ${p}`)], warnings };
   },

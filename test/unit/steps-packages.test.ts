@@ -141,6 +141,8 @@ describe('packages step', () => {
       expect(host.callsOf('dpkg').map((c) => c.argv.join(' '))).toEqual(['dpkg --configure -a', 'dpkg --configure -a']);
       expect(host.callsOf('dpkg')[0]!.opts.env).toMatchObject({ DEBIAN_FRONTEND: 'noninteractive' });
       expect(ctx.messages[0]).toBe('waiting for dpkg\'s lock: Note: removing the lock file is always wrong');
+      // The services step re-reads the units of what this run finished or installed.
+      expect(ctx.state.packagesInstalled).toEqual(['libvirt-daemon-system', 'libvirt-daemon-driver-qemu', 'condor-vm-gahp']);
       expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
     } finally { Object.assign(lockWait, saved); }
   });
@@ -150,8 +152,10 @@ describe('packages step', () => {
     host.onCommand('dpkg', { exitCode: 1, stderr: 'dpkg: dependency problems prevent configuration of libvirt-daemon-system:\n' });
     host.on((c: ExecCall) => c.cmd === 'apt-get' && c.args.includes('-f'), { stdout: 'Setting up libvirt-daemon-system ...\n' });
     const pendingInstall = { packages: ['libvirt-daemon-system'], since: '2026-12-01T18:00:00.000Z' };
-    const r = await packages.run(makeContext({ host, journal: { pendingInstall } }));
+    const ctx = makeContext({ host, journal: { pendingInstall } });
+    const r = await packages.run(ctx);
     expect(r).toMatchObject({ status: 'changed' });
+    expect(ctx.state.packagesInstalled).toEqual(['libvirt-daemon-system']);
     expect(r.summary).toContain('did not finish: dpkg --configure -a (exit 1), apt-get install -f; ');
     expect(host.callsOf('apt-get')[0]!.argv).toEqual(['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install', '-f', '-y', '-q', '--no-install-recommends']);
     expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
@@ -159,7 +163,9 @@ describe('packages step', () => {
 
   it('--check with an unfinished install of ours: says it would finish it, runs nothing', async () => {
     const { host } = debianHost(DEBIAN_KVM_PACKAGES);
-    const r = await packages.run(makeContext({ host, check: true, journal: { pendingInstall: { packages: ['qemu-system-x86'], since: 'x' } } }));
+    const ctx = makeContext({ host, check: true, journal: { pendingInstall: { packages: ['qemu-system-x86'], since: 'x' } } });
+    const r = await packages.run(ctx);
+    expect(ctx.state.packagesToInstall).toEqual(['qemu-system-x86']);
     expect(r.status).toBe('pending');
     expect(r.summary).toContain('would finish the install of qemu-system-x86');
     expect(host.callsOf('dpkg')).toEqual([]);
