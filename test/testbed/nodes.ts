@@ -8,6 +8,7 @@ import { CACHE_DIR, MAX_SLOTS, NAME_PREFIX, NET_PREFIX, NODE_REPO, STATE_DIR } f
 import { ensureImages, type Flavor } from './images.ts';
 import { pidAlive } from './lock.ts';
 import { kvmDeviceSource, kvmMode, type KvmMode } from './kvm.ts';
+import { raiseInotifyLimit } from './prereqs.ts';
 import { closeMaster, ensureIdentity, scpIn, sshCommandLine, sshRun, type SshIdentity } from './ssh.ts';
 
 export interface NodeRecord {
@@ -78,6 +79,7 @@ export interface StartOptions { flavor: Flavor; count?: number; runId?: string; 
 /** Start nodes in parallel; resolves when each answers SSH and lists its slot in condor_status. */
 export async function startNodes(opts: StartOptions): Promise<TestNode[]> {
   const images = await ensureImages();
+  raiseInotifyLimit();
   reapOrphans();
   const runId = opts.runId ?? randomBytes(3).toString('hex');
   const identity = await ensureIdentity(runId);

@@ -1,6 +1,6 @@
 // What the testbed needs on the host, and setting it up: missing tools are installed with the host's package
 // manager, once; it refuses only where it truly cannot (not Linux, not root, no package manager it knows).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, runSync } from './exec.ts';
 import { STATE_DIR } from './config.ts';
@@ -105,4 +105,14 @@ export async function ensureHostTools(log: (s: string) => void = (s) => process.
     log(`host tools installed in ${seconds.toFixed(1)} s`);
     return { installed: pkgs, seconds };
   });
+}
+
+/**
+ * Every node's systemd, udev and libvirtd hold inotify instances, all counted against root on the one kernel: the
+ * default of 128 runs out with about ten nodes on the machine (several test runs at once), and a node's libvirtd then
+ * fails its start ("Unable to find default local file monitor type") and hangs the gahp's test.
+ */
+export function raiseInotifyLimit(min = 8192): void {
+  const p = '/proc/sys/fs/inotify/max_user_instances';
+  try { if (Number(readFileSync(p, 'utf8')) < min) writeFileSync(p, `${min}\n`); } catch { /* not permitted here: the nodes may still fit */ }
 }
