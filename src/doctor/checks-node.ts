@@ -52,6 +52,6 @@ export function checkLastApply(e: Evidence): Finding | undefined {
   const f = e.journal.data?.lastFailure;
   if (!f) return undefined;
   return problem('last-apply', `the last vm-provision apply failed (${f.at}${f.step ? `, step ${f.step}` : ''}): ${f.message}`,
-    `${f.hint ? `${f.hint.replace(/[.;\s]+$/, '')}; ` : ''}then run vm-provision apply PROFILE again (a run that succeeds clears this)`,
+    `${f.hint ? `${f.hint.replace(/[,;]?\s*(then )?run vm-provision( apply)?( PROFILE)? again[.\s]*$/, '').replace(/[.;,\s]+$/, '')}; ` : ''}then run vm-provision apply PROFILE again (a run that succeeds clears this)`,
     [`${JOURNAL_FILE}: lastFailure ${f.code} at ${f.at}`]);
 }

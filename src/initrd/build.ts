@@ -76,7 +76,7 @@ export async function buildInitrd(host: Host, args: BuildArgs): Promise<{ manife
     const r = await host.exec(toolPath, argv, { timeoutMs: BUILD_TIMEOUT_MS });
     if (r.exitCode !== 0 || r.timedOut) {
       throw initrdError(`${tool} failed to build the Xen initrd for kernel ${kernelVersion}${r.timedOut ? ' (timed out)' : ` (exit ${r.exitCode})`}: ${outInfo ? `${output} was kept as it was` : `no ${output} was written`}, the stock initrd untouched`, {
-        hint: `read ${tool}'s last lines below, fix the cause (space in ${posix.dirname(output)}: df -h ${posix.dirname(output)}; the kernel's modules in /lib/modules/${kernelVersion}), then run vm-provision again`,
+        hint: `read ${tool}'s output (its last lines come with this error), fix the cause (space in ${posix.dirname(output)}: df -h ${posix.dirname(output)}; the kernel's modules in /lib/modules/${kernelVersion}), then run vm-provision again`,
         context: commandContext(r, { file: output }),
       });
     }

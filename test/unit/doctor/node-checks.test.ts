@@ -80,7 +80,7 @@ describe('doctor: the node under HTCondor', () => {
     const d = await diagnoseFake(host);
     expect(rootProblems(d)).toEqual(['last-apply']);
     expect(byCheck(d, 'vm-type')).toMatchObject({ status: 'problem', causedBy: 'last-apply' });
-    expect(byCheck(d, 'last-apply').action).toBe('read dracut\'s last lines below, fix the cause, then run vm-provision again; then run vm-provision apply PROFILE again (a run that succeeds clears this)');
+    expect(byCheck(d, 'last-apply').action).toBe('read dracut\'s last lines below, fix the cause; then run vm-provision apply PROFILE again (a run that succeeds clears this)');
     expect(firstProblem(formatDiagnosis(d))).toBe('last-apply');
   });
 
