@@ -61,8 +61,10 @@ function maskedDaemon(ctx: RunContext, units: UnitState[], layout: DaemonLayout)
   const effect = v && !atLeast(v, '23.0.0')
     ? `HTCondor ${v.text} advertises the VM universe, but every VM job fails at start ("Failed to create libvirt connection")`
     : `the gahp test${v ? ` of HTCondor ${v.text}` : ''} connects to ${uri} and fails, so the startd turns the VM universe off`;
+  // The whole family: `systemctl mask --now libvirtd*` also masks the -ro and -admin sockets (unmasking one that is not masked is a no-op).
+  const family = [...new Set([...masked, `${daemon}.service`, `${daemon}.socket`, `${daemon}-ro.socket`, `${daemon}-admin.socket`])];
   return new VmpError('SERVICE', `the libvirt daemon is masked (${masked.join(', ')}): ${effect}; left masked, as the admin set it, and the config not changed`, {
-    hint: `systemctl unmask ${masked.join(' ')}, then run vm-provision again (it enables and starts ${layout.service})`,
+    hint: `systemctl unmask ${family.join(' ')}, then run vm-provision again (it enables and starts ${layout.service})`,
   });
 }
 

@@ -5,7 +5,8 @@
 // still has everything to install. For each fault: (a) apply's exit code, (b) the first screen of its plain output
 // names the cause and the next action, (c) the node is left as the policy says — the config and journal as before,
 // no restart owed, no half-written file, no lock, nothing installed — (d) doctor names the same cause as its first
-// problem, (e) once the fault is removed the next apply converges and the node advertises kvm.
+// problem, (e) once the fault is removed the next apply converges and the node advertises kvm. Where apply's next
+// action is a command (systemctl unmask, chmod, dpkg --configure -a), the fault is removed by running it as printed.
 // The six nodes run their faults concurrently (one `it` per fault asserts on its node's outcome).
 // VMP_RELIABILITY_RESULTS=<dir>: the measured results are written to <dir>/faults-hypervisor.json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,8 @@ interface Fault {
   /** doctor's check id that is the real cause. */
   cause: string;
   inject: string;
-  remove: string;
+  /** A script, or the next action apply printed (its `hint:` line) taken literally. */
+  remove: string | ((hint: string) => string);
   /** Restart the startd with the fault in place (the gahp test runs only when the startd starts). */
   restart: boolean;
   /** On apply's first screen: the cause, and the next action. */
@@ -71,10 +73,10 @@ const FAULTS: Fault[] = [
   {
     name: 'libvirt daemon masked', flavor: 'full', cause: 'libvirt', restart: true,
     inject: `systemctl mask --now ${LIBVIRT_UNITS}`,
-    // Unmasked only: apply enables and starts the daemon itself.
-    remove: `systemctl unmask ${LIBVIRT_UNITS}`,
+    // apply's hint, as printed (it unmasks only; apply then enables and starts the daemon itself).
+    remove: (hint) => /systemctl unmask [^,]+/.exec(hint)?.[0] ?? 'false',
     applyCause: /the libvirt daemon is masked \(libvirtd\.service[^)]*\): the gahp test of HTCondor [\d.]+ connects to qemu:\/\/\/session and fails/,
-    applyNext: /hint: systemctl unmask libvirtd\.service/,
+    applyNext: /hint: systemctl unmask libvirtd\.service libvirtd\.socket libvirtd-ro\.socket libvirtd-admin\.socket, then run vm-provision again/,
     doctorCause: /^libvirt: libvirt is (?:masked|not reachable)/, doctorNext: /^systemctl unmask libvirtd\.service/,
   },
   {
@@ -86,7 +88,7 @@ const FAULTS: Fault[] = [
   },
   {
     name: 'gahp binary not executable', flavor: 'full', cause: 'gahp-binary', restart: true,
-    inject: `chmod a-x ${GAHP}`, remove: `chmod 755 ${GAHP}`,
+    inject: `chmod a-x ${GAHP}`, remove: (hint) => /chmod 755 \S+/.exec(hint)?.[0] ?? 'false',
     applyCause: /the VM gahp \/usr\/sbin\/condor_vm-gahp is not executable \(mode 0644\): the startd would turn the VM universe off/,
     applyNext: /hint: chmod 755 \/usr\/sbin\/condor_vm-gahp/,
     doctorCause: /^gahp-binary: VM_GAHP_SERVER \/usr\/sbin\/condor_vm-gahp is not executable \(mode 0644\)/, doctorNext: /^chmod 755 \/usr\/sbin\/condor_vm-gahp/,
@@ -111,7 +113,7 @@ const FAULTS: Fault[] = [
   },
   {
     name: 'package install killed halfway (dpkg interrupted)', flavor: 'bare', cause: 'dpkg', restart: false,
-    inject: DPKG_INTERRUPT, remove: 'dpkg --configure -a',
+    inject: DPKG_INTERRUPT, remove: (hint) => /dpkg --configure -a/.exec(hint)?.[0] ?? 'false',
     applyCause: /dpkg was interrupted: an earlier package install was killed halfway \(left unfinished: vmp-fault-hang half configured\)/,
     applyNext: /hint: run `dpkg --configure -a` as root/,
     doctorCause: /^dpkg: dpkg was interrupted: a package install was killed halfway \(vmp-fault-hang half configured\)/,
@@ -191,7 +193,10 @@ async function runFault(node: TestNode, f: Fault): Promise<Outcome> {
   for (const [what, held] of policy) if (!held) log(`${node.name} ${f.name}: policy NOT held: ${what}; after: ${JSON.stringify(after)}`);
   const d = await doctor(node);
   log(`${node.name} ${f.name}: doctor exit ${d.exitCode}\n${d.out.split('\n').slice(0, 12).join('\n')}`);
-  const rem = await node.sh(f.remove, { timeoutMs: 300_000 });
+  const hint = /^ {2}hint: (.*)$/m.exec(a.stderr)?.[1] ?? '';
+  const remove = typeof f.remove === 'string' ? f.remove : f.remove(hint);
+  log(`${node.name} ${f.name}: removing the fault: ${remove}`);
+  const rem = await node.sh(remove, { timeoutMs: 300_000 });
   if (rem.exitCode !== 0) throw new Error(`${f.name}: the fault could not be removed: ${rem.stdout}${rem.stderr}`);
   const c = await vmp(node, ['apply', PROFILE, '--no-progress']);
   const advertised = await vmStatus(node);

@@ -61,14 +61,17 @@ describe('services step', () => {
     if (!isVmpError(e)) throw new Error(`expected a VmpError, got ${String(e)}`);
     expect(e.code).toBe('SERVICE');
     expect(e.message).toMatch(/^the libvirt daemon is masked \(libvirtd\.service\): the gahp test of HTCondor [\d.]+ connects to qemu:\/\/\/session and fails/);
-    expect(e.hint).toBe('systemctl unmask libvirtd.service, then run vm-provision again (it enables and starts libvirtd.service)');
+    expect(e.hint).toBe('systemctl unmask libvirtd.service libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket, then run vm-provision again (it enables and starts libvirtd.service)');
     expect(host.calls).toEqual([]);
   });
 
-  it('masked with its sockets (systemctl mask --now libvirtd*): every masked unit in the unmask', async () => {
+  it('masked with its socket (systemctl mask --now libvirtd*): both named as masked; modular: the virtqemud family', async () => {
     const units = replace(UNITS.debianMasked(), unitState('libvirtd.socket', 'masked', 'inactive', 'masked'));
     const e = await services.run(makeContext({ host: new FakeHost(), facts: withUnits(units) })).then(() => undefined, (x: unknown) => x);
-    expect(isVmpError(e) && e.hint).toMatch(/^systemctl unmask libvirtd\.service libvirtd\.socket,/);
+    expect(isVmpError(e) && e.message).toMatch(/^the libvirt daemon is masked \(libvirtd\.service, libvirtd\.socket\)/);
+    const modular = [notFound('libvirtd.service'), notFound('libvirtd.socket'), unitState('virtqemud.service', 'masked', 'inactive', 'masked'), unitState('virtqemud.socket', 'loaded', 'inactive', 'enabled')];
+    const m = await services.run(makeContext({ host: new FakeHost(), facts: withUnits(modular) })).then(() => undefined, (x: unknown) => x);
+    expect(isVmpError(m) && m.hint).toMatch(/^systemctl unmask virtqemud\.service virtqemud\.socket virtqemud-ro\.socket virtqemud-admin\.socket, then run vm-provision again \(it enables and starts virtqemud\.service\)/);
   });
 
   it('enabled but inactive service and socket: systemctl start libvirtd.service only', async () => {
