@@ -1,7 +1,7 @@
 // Why the startd disabled the VM universe, read from VMGahpLog and StartLog, with what to do about it.
 export interface GahpReason { reason: string; hint: string; log: string; line: string }
 
-interface Pattern { re: RegExp; reason: (m: RegExpExecArray) => string; hint: string }
+interface Pattern { re: RegExp; reason: (m: RegExpExecArray) => string; hint: string | ((m: RegExpExecArray) => string) }
 
 // Message texts: HTCondor's vmgahp_main.cpp, xen_type.linux.cpp, vmgahp_config.cpp, vmuniverse_mgr.cpp (23.0+ at HEAD).
 const LIBVIRT_HINT = 'the gahp test (HTCondor 23.0+) connects to qemu:///session as root (xen:/// for Xen): start the libvirt daemon '
@@ -21,6 +21,8 @@ const VMGAHP: Pattern[] = [
 ];
 
 const STARTLOG: Pattern[] = [
+  // Said for a gahp that is missing and for one that is there but not executable (access(X_OK) fails for both).
+  { re: /(To support vm universe, '(\/[^']*)' must be executable)/, reason: (m) => m[1]!, hint: (m) => `if ${m[2]} is there: chmod 755 ${m[2]} (condor-vm-gahp installs it 0755); if not: install condor-vm-gahp (a separate package) and check VM_GAHP_SERVER` },
   { re: /(To support vm universe, '[^']*' must be (?:defined in condor config file|executable))/, reason: (m) => m[1]!, hint: 'install condor-vm-gahp (a separate package) and check VM_GAHP_SERVER' },
   { re: /(Failed to get output from \S+, ignoring)/, reason: (m) => `${m[1]} (the gahp test did not answer within 5 s)`, hint: LIBVIRT_HINT.replace('start the libvirt daemon', 'a hanging libvirt daemon is the usual cause: restart it') },
   { re: /(Failed to execute \S+, ignoring)/, reason: (m) => m[1]!, hint: 'install condor-vm-gahp and check that VM_GAHP_SERVER is executable' },
@@ -44,7 +46,7 @@ function scan(text: string | undefined, patterns: Pattern[], since: number, log:
   for (const p of patterns) {
     for (let i = lines.length - 1; i >= 0; i--) {
       const m = p.re.exec(lines[i]!);
-      if (m) return { reason: p.reason(m).trim(), hint: p.hint, log, line: lines[i]!.trim() };
+      if (m) return { reason: p.reason(m).trim(), hint: typeof p.hint === 'string' ? p.hint : p.hint(m), log, line: lines[i]!.trim() };
     }
   }
   return undefined;

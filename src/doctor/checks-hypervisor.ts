@@ -43,7 +43,9 @@ function libvirtAction(units: UnitState[], vmType: string): string {
   const masked = units.filter((u) => u.loadState === 'masked').map((u) => u.name);
   const modular = units.some((u) => u.name === (vmType === 'xen' ? 'virtxend.socket' : 'virtqemud.socket') && u.unitFileState === 'enabled');
   const daemon = modular ? (vmType === 'xen' ? 'virtxend' : 'virtqemud') : 'libvirtd';
-  const unmask = masked.length ? `systemctl unmask ${masked.join(' ')}; ` : '';
+  // A masked daemon: its whole family (`systemctl mask --now libvirtd*` masks the -ro and -admin sockets too).
+  const family = masked.some((u) => u.startsWith(`${daemon}.`)) ? [`${daemon}.service`, `${daemon}.socket`, `${daemon}-ro.socket`, `${daemon}-admin.socket`] : [];
+  const unmask = masked.length ? `systemctl unmask ${[...new Set([...masked, ...family])].join(' ')}; ` : '';
   return `${unmask}systemctl enable --now ${daemon}.socket ${daemon}.service; then condor_restart -startd (the startd re-runs the gahp test only when it starts)`;
 }
 

@@ -66,6 +66,8 @@ describe('findGahpReason', () => {
       const r = findGahpReason({ startLog: `11/23/26 21:27:32 ${msg}\n` }, AT);
       expect(r, msg).toMatchObject({ log: 'StartLog', reason: msg, hint: expect.stringContaining('install condor-vm-gahp') });
     }
+    expect(findGahpReason({ startLog: "11/23/26 21:27:32 To support vm universe, '/usr/sbin/condor_vm-gahp' must be executable\n" }, AT)?.hint)
+      .toMatch(/^if \/usr\/sbin\/condor_vm-gahp is there: chmod 755 \/usr\/sbin\/condor_vm-gahp /);
   });
 
   it('23.0+ KVM test (qemu:///session as root) without a libvirt daemon: the libvirt error, and the session URI in the hint', () => {
