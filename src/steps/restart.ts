@@ -152,6 +152,14 @@ export const restart: Step = {
         if (differs?.length === 0 || (differs === undefined && restartedSince)) {
           if (!ctx.check) await journal.update({}, ['pendingRestart']);
           taken = `the startd${restartedSince ? ` restarted at ${new Date(started * 1000).toISOString()}, after the restart was owed (${owed.reason}, since ${owed.since}), and` : ''} runs the current config`;
+          if (!q.error && !slotsAdvertiseVm(q.slots, want) && !ctx.check) {
+            // Restarted by a run killed before its verify: its ads may not be in the collector yet. Verify waits for
+            // them (only a startd started since the restart was owed counts) instead of passing unconfirmed.
+            state.restartedAt = restartedSince ? started : Math.floor(Date.parse(owed.since) / 1000);
+            const held = await startdHeldInBackoff(ctx, await ctx.host.now());
+            if (held) state.startdBackoffUntil = held.until;
+            taken += `; verify waits for its slot ads (${q.slots.length ? 'no HasVM yet' : 'none in the collector yet'})`;
+          }
           owed = undefined;
         } else {
           reason = `a previous run left a restart pending (${owed.reason}, since ${owed.since})`;

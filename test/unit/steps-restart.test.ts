@@ -180,6 +180,25 @@ describe('restart step', () => {
   });
 
   // Issue 9 item 3: after the admin's own condor_restart, restart: none kept reporting the restart as pending.
+  // kill -9 during verify: the killed run restarted the startd; the next run finds it running the config, but the
+  // collector has none of its ads yet. Verify must wait for them (not pass unconfirmed, leaving the write unverified).
+  it('an owed restart taken by a startd whose ads are not in the collector yet: verify is told to wait for them', async () => {
+    const since = '2026-12-01T19:30:00.000Z';
+    const host = node().on(STATUS, { stdout: '' });
+    const ctx = makeContext({ host, journal: { pendingRestart: { reason: 'config changed', since } } });
+    const r = await restart.run(ctx);
+    expect(r.status).toBe('ok');
+    expect(r.summary).toContain('runs the current config; verify waits for its slot ads (none in the collector yet)');
+    expect(ctx.state.restartedAt).toBe(Date.parse(since) / 1000);
+    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
+    // Its ads already advertise the VM universe: nothing to wait for.
+    const host2 = node();
+    const ctx2 = makeContext({ host: host2, journal: { pendingRestart: { reason: 'config changed', since } } });
+    expect((await restart.run(ctx2)).summary).not.toContain('verify waits');
+    expect(ctx2.state.restartedAt).toBeUndefined();
+  });
+
   it('condor.restart none: a startd started after the restart was owed has taken the config; the owed restart is cleared', async () => {
     const since = '2026-11-23T21:00:00.000Z';
     const startedAfter = Date.parse(since) / 1000 + 60;
