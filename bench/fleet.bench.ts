@@ -176,8 +176,8 @@ async function main() {
       const aSpawns = await counted((env) => ansible(1024, 'noop', env), ansibleEnv);
       note(`ssh processes per host in a no-op: fleet ${fSpawns.toFixed(1)}, ansible ${aSpawns.toFixed(1)}`);
 
-      // Debian's libvirtd exits after 120 idle seconds; a startd's VM-universe test that meets it starting again
-      // through its socket under this load can fail ("Connection reset by peer"): both tools start with it up.
+      // Both tools start their restart rollout with every node's libvirtd up (Debian's exits after 120 idle
+      // seconds): the startd's VM-universe test then does not wait for it to start again through its socket.
       const wakeLibvirt = () => Promise.all(nodes.map((x) => x.ssh(['virsh', '-c', 'qemu:///system', 'version']).catch(() => undefined)));
       // A restart rollout that fails (the node's side, e.g. its VM-universe test) costs its row, not the table.
       let fRestart: Measure | undefined; let aRestart: Measure | undefined; let restartError = '';
