@@ -96,7 +96,8 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
     const r = await fleet('apply', 'canary.yaml', '--json');
     expect(r.exitCode, r.stdout + r.stderr).toBe(3);
     const h = byHost(r.stdout);
-    expect(h['wn-d']).toMatchObject({ outcome: 'failed', failure: 'remote', failedStep: 'verify' });
+    // A masked libvirt daemon stops the agent at services, before any config change.
+    expect(h['wn-d']).toMatchObject({ outcome: 'failed', failure: 'remote', failedStep: 'services' });
     expect(h['wn-a']?.outcome).toBe('not-run');
     expect(h['wn-b']?.outcome).toBe('not-run');
     expect(summaryOf(r.stdout).stopReason).toBe('canary');
@@ -122,8 +123,9 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
     fullRun = summaryOf(r.stdout).run;
     const h = byHost(r.stdout);
     for (const n of ['wn-a', 'wn-b', 'wn-c']) expect(h[n]?.outcome, JSON.stringify(h[n])).toBe('changed');
-    expect(h['wn-d']).toMatchObject({ outcome: 'failed', failure: 'remote', failedStep: 'verify' });
+    expect(h['wn-d']).toMatchObject({ outcome: 'failed', failure: 'remote', failedStep: 'services' });
     expect(String(h['wn-d']!.cause) + String(h['wn-d']!.hint)).toMatch(/libvirt/);
+    expect(String(h['wn-d']!.cause) + String(h['wn-d']!.hint)).toMatch(/mask/);
     expect(h['wn-e']).toMatchObject({ outcome: 'failed', failure: 'runtime', cause: 'no node (Node.js) on the node' });
     expect(String(h['wn-e']!.hint)).toContain('apt-get install -y nodejs');
     expect(h['wn-u']).toMatchObject({ outcome: 'unreachable', unreachable: 'refused' });
