@@ -21,6 +21,8 @@ export const HOST_TOOLS: ReadonlyArray<readonly [bin: string, pkg: string]> = [
   ['setsid', 'util-linux'],
   ['mknod', 'coreutils'],
   ['gzip', 'gzip'],
+  // The clock fault's stand-in (test/e2e/faults-node.test.ts) compiles an LD_PRELOAD shim.
+  ['gcc', 'gcc'],
 ];
 
 export function which(bin: string): string | undefined {
