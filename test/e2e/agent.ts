@@ -71,3 +71,23 @@ export function jsonLines(stdout: string): Array<Record<string, unknown>> {
 export async function vmStatus(node: TestNode): Promise<string> {
   return (await node.ssh(['condor_status', '-vm', '-af', 'Name', 'VM_Type', 'VM_Memory'])).stdout.trim();
 }
+
+/** The newest DaemonStartTime of the node's startd ads in the collector (0: none yet). */
+export async function startdStart(node: TestNode): Promise<number> {
+  const r = await node.ssh(['condor_status', '-af', 'DaemonStartTime', '-constraint', `Machine == "${node.name}"`]);
+  return Math.max(0, ...r.stdout.split('\n').map(Number).filter(Number.isFinite));
+}
+
+/** condor_off then condor_on the startd (unlike condor_restart, no growth of the master's restart backoff), and wait
+ * for the new startd's ad (it is sent after the gahp test). */
+export async function restartStartd(node: TestNode): Promise<void> {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const before = await startdStart(node);
+  await node.ssh(['condor_off', '-startd']);
+  for (let i = 0; i < 120 && (await node.ssh(['pgrep', '-x', 'condor_startd'])).exitCode === 0; i++) await pause(1000);
+  await node.ssh(['condor_on', '-startd']);
+  for (const end = Date.now() + 300_000; (await startdStart(node)) <= before;) {
+    if (Date.now() > end) throw new Error(`${node.name}: the restarted startd did not advertise within 300 s`);
+    await pause(2000);
+  }
+}

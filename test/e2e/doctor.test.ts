@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodes, type TestNode } from '../testbed/nodes.ts';
 import { kvmTitle, testbedReason } from '../testbed/harness.ts';
-import { installAgent, nodeFingerprint, vmp } from './agent.ts';
+import { installAgent, nodeFingerprint, restartStartd, startdStart, vmp } from './agent.ts';
 import { writeResults, type FaultResult } from '../../scripts/gen-reliability.ts';
 
 const FAULT_FILE = '/etc/condor/config.d/99-doctor-fault.config';
@@ -19,24 +19,6 @@ const log = (m: string) => process.stderr.write(`[doctor e2e] ${m}\n`);
 
 const results: FaultResult[] = [];
 const started = new Date().toISOString();
-
-async function startdStart(node: TestNode): Promise<number> {
-  const r = await node.ssh(['condor_status', '-af', 'DaemonStartTime', '-constraint', `Machine == "${node.name}"`]);
-  return Math.max(0, ...r.stdout.split('\n').map(Number).filter(Number.isFinite));
-}
-
-/** condor_off then condor_on the startd, and wait for the new startd's ad (it is sent after the gahp test). */
-async function restartStartd(node: TestNode): Promise<void> {
-  const before = await startdStart(node);
-  await node.ssh(['condor_off', '-startd']);
-  for (let i = 0; i < 120 && (await node.ssh(['pgrep', '-x', 'condor_startd'])).exitCode === 0; i++) await sleep(1000);
-  await node.ssh(['condor_on', '-startd']);
-  const end = Date.now() + 300_000;
-  while ((await startdStart(node)) <= before) {
-    if (Date.now() > end) throw new Error('the restarted startd did not advertise within 300 s');
-    await sleep(2000);
-  }
-}
 
 interface DoctorRun { exitCode: number; out: string; problems: string[]; nexts: string[] }
 

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodes, type TestNode } from '../testbed/nodes.ts';
 import { kvmTitle, testbedReason } from '../testbed/harness.ts';
-import { installAgent, vmp, vmStatus } from './agent.ts';
+import { installAgent, restartStartd, vmp, vmStatus } from './agent.ts';
 import { writeResults, type FaultResult } from '../../scripts/gen-reliability.ts';
 
 const PROFILE = '/root/examples/kvm-node.yaml';
@@ -127,23 +127,6 @@ interface Outcome {
   policy: Array<[string, boolean]>;
   doctor: { exitCode: number; out: string; problems: string[]; nexts: string[] };
   converge: { exitCode: number; out: string; advertised: string };
-}
-
-async function startdStart(node: TestNode): Promise<number> {
-  const r = await node.ssh(['condor_status', '-af', 'DaemonStartTime', '-constraint', `Machine == "${node.name}"`]);
-  return Math.max(0, ...r.stdout.split('\n').map(Number).filter(Number.isFinite));
-}
-
-/** condor_off then condor_on the startd (no growth of the master's restart backoff), and wait for its new ad. */
-async function restartStartd(node: TestNode): Promise<void> {
-  const before = await startdStart(node);
-  await node.ssh(['condor_off', '-startd']);
-  for (let i = 0; i < 120 && (await node.ssh(['pgrep', '-x', 'condor_startd'])).exitCode === 0; i++) await sleep(1000);
-  await node.ssh(['condor_on', '-startd']);
-  for (const end = Date.now() + 300_000; (await startdStart(node)) <= before;) {
-    if (Date.now() > end) throw new Error(`${node.name}: the restarted startd did not advertise within 300 s`);
-    await sleep(2000);
-  }
 }
 
 /** What apply may have changed: the config, the journal, the lock, leftovers of a write, the VM packages. */
