@@ -81,6 +81,8 @@ const Ssh = z.strictObject({
   identityFile: filePath.optional().meta({ description: 'Private key file, relative to the fleet file; ansible_ssh_private_key_file overrides it.' }),
   knownHostsFile: filePath.optional()
     .meta({ description: 'known_hosts file to check host keys against (UserKnownHostsFile), relative to the fleet file; default: ssh decides (~/.ssh/known_hosts).' }),
+  persist: z.int().min(0).max(3600).default(60)
+    .meta({ description: "Seconds a host's SSH connection stays open after a run (ControlPersist), reused by the next run while the known_hosts files and ssh config are unchanged; 0: closed after each batch. Ansible's default is 60." }),
   connectRetries: z.int().min(0).max(10).default(2)
     .meta({ description: 'Retries of a connect that failed in a way that may pass (refused, timed out, reset), with backoff 1, 3, 7 … s (capped at 30 s).' }),
 });
@@ -110,7 +112,7 @@ export const FleetSchema = z.strictObject({
   }),
   inventory: z.array(InventorySource).min(1).meta({ description: 'Where the hosts come from; sources are merged in order.' }),
   profiles: z.array(ProfileRule).min(1).meta({ description: 'Which profile each host gets: the first rule that matches it.' }),
-  ssh: Ssh.default({ become: false, hostKeys: 'strict', connectTimeout: 10, connectRetries: 2 }),
+  ssh: Ssh.default({ become: false, hostKeys: 'strict', connectTimeout: 10, persist: 60, connectRetries: 2 }),
   rollout: Rollout.default({ batches: [1, '100%'], concurrency: 20, maxFail: '5%', maxUnreachable: '10%', hostTimeout: 1800, gate: { enabled: true, timeout: 120 } }),
 });
 

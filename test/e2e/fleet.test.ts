@@ -1,7 +1,7 @@
 // vm-provision fleet on real testbed nodes: 5 `full` nodes (3 healthy, one with libvirt masked, one without node)
 // plus one host that is unreachable on this machine only (127.0.0.1, a port checked closed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -35,6 +35,16 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
 
   const fleet = (...args: string[]) => execa('node', [DIST, 'fleet', ...args], { cwd: dir, env, reject: false, timeout: 900_000 });
   const healthy = () => [a, b, c];
+  /** The pids of the fleet's kept SSH masters (ssh -O check on each socket in its control directories). */
+  const masterPids = async (): Promise<number[]> => {
+    const base = join(dir, 'vmp');
+    const sockets = existsSync(base) ? readdirSync(base).flatMap((d) => readdirSync(join(base, d)).map((f) => join(base, d, f))) : [];
+    const pids = await Promise.all(sockets.map(async (p) => {
+      const r = await execa('ssh', ['-O', 'check', '-o', `ControlPath=${p}`, 'kept-master'], { reject: false });
+      return Number(/pid=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
+    }));
+    return pids.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
+  };
 
   beforeAll(async () => {
     nodes = await startNodes({ flavor: 'full', count: 5 });
@@ -134,12 +144,16 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
     expect(gates.every((g) => g.ok === true), JSON.stringify(gates)).toBe(true);
   });
 
-  it('a second run: every healthy host ok, nothing changed, no startd restarted', async () => {
+  it('a second run: every healthy host ok, nothing changed, no startd restarted, the connections reused', async () => {
     const pids = await Promise.all(healthy().map(startdPid));
+    const masters = await masterPids();
     const r = await fleet('apply', 'fleet.yaml', '--limit', 'healthy', '--json', '--detailed-exitcodes');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(hostLines(r.stdout).map((l) => l.outcome)).toEqual(['ok', 'ok', 'ok']);
     expect(await Promise.all(healthy().map(startdPid))).toEqual(pids);
+    // ssh.persist (60 s): the masters the first run opened served this one, and are still there for the next.
+    expect(masters.length).toBeGreaterThanOrEqual(3);
+    expect(await masterPids()).toEqual(masters);
   });
 
   it('--rerun failed touches only the hosts that failed', async () => {
@@ -192,6 +206,41 @@ describe.skipIf(testbedReason())(kvmTitle('fleet: rollouts over SSH on 5 full no
     } finally {
       writeFileSync(known, good);
     }
+  });
+
+  it('--install-node installs Node.js with the node\'s package manager, then the host converges', async () => {
+    // wn-e's nodejs package is purged and offered by a local apt repository: the package rebuilt from a healthy
+    // node's installed files (the testbed's own repository has no nodejs), indexed here with dpkg-scanpackages.
+    const repack = [
+      'set -e; d=$(mktemp -d); mkdir -p "$d/pkg/DEBIAN"',
+      'dpkg-query -L nodejs | while read -r f; do [ -d "$f" ] && [ ! -L "$f" ] || echo "$f"; done | tar -cf - -T - 2>/dev/null | tar -xf - -C "$d/pkg"',
+      'dpkg-query -s nodejs | grep -v -E "^(Status|Conffiles):" > "$d/pkg/DEBIAN/control"',
+      'dpkg-deb --root-owner-group --build "$d/pkg" /tmp/nodejs-repack.deb >/dev/null',
+    ].join('\n');
+    expect((await a.sh(repack)).exitCode).toBe(0);
+    const repo = join(dir, 'nodejs-repo');
+    mkdirSync(repo);
+    await execa('scp', ['-q', '-i', a.identity.key, '-o', `UserKnownHostsFile=${a.identity.knownHosts}`, `root@${a.address}:/tmp/nodejs-repack.deb`, join(repo, 'nodejs.deb')]);
+    writeFileSync(join(repo, 'Packages'), (await execa('dpkg-scanpackages', ['.', '/dev/null'], { cwd: repo })).stdout + '\n');
+    expect((await e.sh('mkdir -p /srv/nodejs-repo')).exitCode).toBe(0);
+    for (const f of ['nodejs.deb', 'Packages']) await e.copyIn(join(repo, f), `/srv/nodejs-repo/${f}`);
+    const prep = await e.sh([
+      'dpkg --purge --force-depends nodejs >/dev/null 2>&1',
+      'echo "deb [trusted=yes] file:/srv/nodejs-repo ./" > /etc/apt/sources.list.d/nodejs-test.list',
+      'apt-get update -qq >/dev/null 2>&1',
+      '! command -v node && apt-cache policy nodejs | grep -q "Candidate: [0-9]"',
+    ].join(' && '));
+    expect(prep.exitCode, prep.stdout + prep.stderr).toBe(0);
+
+    const without = await fleet('apply', 'fleet.yaml', '--limit', 'wn-e', '--json');
+    expect(byHost(without.stdout)['wn-e']).toMatchObject({ outcome: 'failed', failure: 'runtime' });
+    expect(String(byHost(without.stdout)['wn-e']!.hint)).toContain('--install-node');
+
+    const r = await fleet('apply', 'fleet.yaml', '--limit', 'wn-e', '--install-node', '--json');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(byHost(r.stdout)['wn-e']).toMatchObject({ outcome: 'changed' });
+    expect((await e.ssh(['node', '-v'])).stdout).toMatch(/^v(2\d|[3-9]\d)\./);
+    expect(await vmStatus(e)).toBe(`slot1@${e.name} kvm 1024`);
   });
 
   it('the controller killed (-9) mid-rollout: a new run converges every host, no half-written file or held lock', async () => {

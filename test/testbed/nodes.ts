@@ -116,6 +116,9 @@ async function startOne(flavor: Flavor, name: string, lower: string, repo: strin
     writeFileSync(join(merged, 'etc/hosts'), `127.0.0.1 localhost\n${addr.node} ${name}\n`);
     writeFileSync(join(merged, 'root/.ssh/authorized_keys'), readFileSync(`${identity.key}.pub`), { mode: 0o600 });
 
+    // Traffic never leaves this machine: a stopped node's address (or a connection that outlives it) hits the
+    // blackhole instead of the default route; a live node's /30 is more specific and wins.
+    await run('ip', ['route', 'replace', 'blackhole', `${NET_PREFIX[0]}.${NET_PREFIX[1]}.0.0/16`]);
     await run('ip', ['netns', 'add', name]);
     await run('ip', ['link', 'add', rec.hostVeth, 'type', 'veth', 'peer', 'name', `vmpn${slot}`]);
     await run('ip', ['link', 'set', `vmpn${slot}`, 'netns', name]);

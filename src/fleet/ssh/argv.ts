@@ -7,7 +7,7 @@ export interface SshSettings {
   hostKeys: 'strict' | 'accept-new';
   connectTimeout: number;
   controlDir: string;
-  /** Seconds an idle master stays (ControlPersist). */
+  /** Seconds an idle master stays after a run (ControlPersist); 0: the fleet closes it after each batch. */
   persist?: number;
   /** UserKnownHostsFile: the known_hosts file host keys are checked against (default: ssh's own). */
   knownHostsFile?: string;
@@ -22,7 +22,8 @@ export function sshOptions(host: FleetHost, s: SshSettings): string[] {
     ...o(`StrictHostKeyChecking=${s.hostKeys === 'strict' ? 'yes' : 'accept-new'}`),
     ...(s.knownHostsFile !== undefined ? o(`UserKnownHostsFile=${s.knownHostsFile}`) : []),
     ...o('ControlMaster=auto'),
-    ...o(`ControlPersist=${s.persist ?? 120}`),
+    // persist 0: the master is closed with `-O exit` after its batch; 120 s only covers a controller killed before.
+    ...o(`ControlPersist=${s.persist || 120}`),
     ...o(`ControlPath=${controlPath(s.controlDir)}`),
     ...o('ServerAliveInterval=15'),
     ...o('ServerAliveCountMax=3'),

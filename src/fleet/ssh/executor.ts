@@ -234,7 +234,36 @@ export interface SshExecutor extends HostExecutor {
 export function sshSettingsOf(plan: Pick<FleetPlan, 'fleet' | 'file'>, controlDir: string): SshSettings {
   const s = plan.fleet.ssh;
   const known = s.knownHostsFile !== undefined ? (isAbsolute(s.knownHostsFile) ? s.knownHostsFile : resolve(dirname(plan.file), s.knownHostsFile)) : undefined;
-  return { hostKeys: s.hostKeys, connectTimeout: s.connectTimeout, controlDir, ...(known !== undefined ? { knownHostsFile: known } : {}) };
+  return { hostKeys: s.hostKeys, connectTimeout: s.connectTimeout, controlDir, persist: s.persist ?? 60, ...(known !== undefined ? { knownHostsFile: known } : {}) };
+}
+
+/**
+ * The files whose content decides whether a host key would still be accepted: a master opened under other
+ * contents is not reused (a changed or removed known_hosts entry is checked again on a fresh connection).
+ */
+export function hostKeyInputs(knownHostsFile: string | undefined, home: string | undefined = process.env.HOME): string[] {
+  const h = home ?? '';
+  return [
+    ...(knownHostsFile !== undefined ? [knownHostsFile] : [`${h}/.ssh/known_hosts`, `${h}/.ssh/known_hosts2`]),
+    '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2', `${h}/.ssh/config`, '/etc/ssh/ssh_config',
+  ];
+}
+
+/** The masters' directory for these settings: base/<8 hex of the policy and of hostKeyInputs' contents>. */
+export function connectionDir(base: string, s: Pick<SshSettings, 'hostKeys' | 'knownHostsFile'>, read: (f: string) => string = (f) => { try { return readFileSync(f, 'utf8'); } catch { return ''; } }): string {
+  const h = createHash('sha256').update(s.hostKeys);
+  for (const f of hostKeyInputs(s.knownHostsFile)) h.update(`\0${f}\0${read(f)}`);
+  return `${base}/${h.digest('hex').slice(0, 8)}`;
+}
+
+/** Settings whose masters live in connectionDir(base): the directory is checked and created private. */
+export function sshSettingsFor(plan: Pick<FleetPlan, 'fleet' | 'file'>, base: string): SshSettings {
+  const s = sshSettingsOf(plan, base);
+  s.controlDir = connectionDir(base, s);
+  checkControlDir(s.controlDir);
+  prepareControlDir(base);
+  prepareControlDir(s.controlDir);
+  return s;
 }
 
 /** Checks the ControlPath directory's length (exit 78), then creates it private (0700). */
@@ -250,9 +279,8 @@ export function prepareControlDir(dir: string): void {
 }
 
 export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): SshExecutor {
-  const controlDir = o.controlDir ?? defaultControlDir();
-  prepareControlDir(controlDir);
-  const settings = sshSettingsOf(plan, controlDir);
+  const base = o.controlDir ?? defaultControlDir();
+  const settings = sshSettingsFor(plan, base);
   const run = o.runner ?? execaRunner;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const retries = plan.fleet.ssh.connectRetries ?? 2;
@@ -315,6 +343,8 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
         throw new FleetError(FLEET_EXIT.CONFIG, 'USAGE', `${host.name}: ${why.cause}`, { hint: why.hint, context: { host: host.name, command: connectArgv(host, settings), stderrTail: tail(r.stderr) } });
       }
       if (why.retryable && attempt < retries && !signal?.aborted) {
+        // A master kept from an earlier run may be the one that failed (the host went away since): not reused.
+        await run(exitMasterArgv(host, settings), { timeoutMs: 15_000 });
         await sleep(Math.min(30, 2 ** (attempt + 1) - 1) * 1000);
         continue;
       }
@@ -355,11 +385,12 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
     } catch { /* gone */ }
   };
 
+  // With persist > 0 masters stay for the next run (ControlPersist ends them when idle); else closed here.
   const release: SshExecutor['release'] = async (hosts) => {
     await Promise.all(hosts.filter((h) => open.has(h.name)).map(async (h) => {
       open.delete(h.name);
       await masterCpu(h);
-      await run(exitMasterArgv(h, settings), { timeoutMs: 15_000 });
+      if (!settings.persist) await run(exitMasterArgv(h, settings), { timeoutMs: 15_000 });
     }));
   };
 
@@ -516,14 +547,12 @@ export async function queryCollector(plan: Pick<FleetPlan, 'fleet' | 'file'>, co
       hint: 'check that the collector is reachable and that this machine may query it (ALLOW_READ)', context: { command: [...argv], stderrTail: tail(local.stderr) },
     });
   }
-  const dir = o.controlDir ?? defaultControlDir();
-  prepareControlDir(dir);
-  const settings = sshSettingsOf(plan, dir);
+  const settings = sshSettingsFor(plan, o.controlDir ?? defaultControlDir());
   const h = collectorHost(plan, collector);
   // On the collector's own host, -pool would name itself: ask the local collector.
   const remote = argv[0] === 'condor_status' ? argv.filter((a, i) => a !== '-pool' && argv[i - 1] !== '-pool') : [...argv];
   const r = await run(remoteArgv(h, settings, remote), { timeoutMs: (settings.connectTimeout + 90) * 1000 });
-  await run(exitMasterArgv(h, settings), { timeoutMs: 15_000 });
+  if (!settings.persist) await run(exitMasterArgv(h, settings), { timeoutMs: 15_000 });
   if (r.exitCode === 0) return r.stdout;
   const f = classifyConnectFailure(h.address, r.exitCode, r.stderr);
   throw new FleetError(FLEET_EXIT.UNAVAILABLE, 'COMMAND', f

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSshExecutor, nodeInstallCommand, parsePreflight, StartOutput, startScript, uploadScript, type RunOptions, type RunResult } from '../../../src/fleet/ssh/executor.ts';
+import { connectionDir, createSshExecutor, hostKeyInputs, nodeInstallCommand, parsePreflight, StartOutput, startScript, uploadScript, type RunOptions, type RunResult } from '../../../src/fleet/ssh/executor.ts';
 import { collectorGate, collectorQueryArgv, machineIs, parseSlotAds } from '../../../src/fleet/gate.ts';
 import { parseStatus } from '../../../src/fleet/status.ts';
 import type { HostJob } from '../../../src/fleet/engine.ts';
@@ -65,8 +65,33 @@ describe('ssh executor', () => {
     expect(script).toMatch(/exec timeout -k 30 \d+ node \/var\/lib\/vm-provision\/fleet\/vm-provision-[0-9a-f]{64}\.mjs apply \/var\/lib\/vm-provision\/fleet\/profiles\/kvm-node-[0-9a-f]{16}\.yaml --json/);
     expect(script).toContain(Buffer.from('apiVersion: vm-provision/v1\n').toString('base64'));
     expect(f.calls[0]).toContain(`UserKnownHostsFile=${join('/f', 'kh')}`);
+    // ssh.persist (60 s by default): the master stays for the next run, nothing closes it.
     await ex.close!();
-    expect(f.calls.map((c) => kind(c)).at(-1)).toBe('master');
+    expect(f.calls.map((c) => kind(c))).toEqual(['start']);
+    expect(f.calls[0]).toContain('ControlPersist=60');
+  });
+
+  it('ssh.persist 0: the master is closed after its batch', async () => {
+    const f = fakeRunner((argv, o) => ({ start: ok(RAN()), ship: ok(), upload: ok(), master: ok(), connect: ok(), other: ok() })[kind(argv, o)]);
+    const p = plan();
+    (p.fleet.ssh as { persist?: number }).persist = 0;
+    const ex = createSshExecutor(p, { bundlePath: bundle, controlDir: join(dir, 'cp'), runner: f.runner, sleep: async () => undefined });
+    await ex.runHost(job());
+    await ex.afterBatch!(p.hosts);
+    expect(f.calls.map((c) => kind(c))).toEqual(['start', 'master']);
+    expect(f.calls[1]).toEqual(expect.arrayContaining(['-O', 'exit']));
+  });
+
+  it('masters are kept per known_hosts content: a changed entry means a fresh, checked connection', () => {
+    const files = new Map([[join(dir, 'kh'), 'wn1 ssh-ed25519 AAAA1\n']]);
+    const read = (f: string) => files.get(f) ?? '';
+    const a = connectionDir('/run/user/0/vmp', { hostKeys: 'strict', knownHostsFile: join(dir, 'kh') }, read);
+    expect(a).toMatch(/^\/run\/user\/0\/vmp\/[0-9a-f]{8}$/);
+    expect(connectionDir('/run/user/0/vmp', { hostKeys: 'strict', knownHostsFile: join(dir, 'kh') }, read)).toBe(a);
+    expect(connectionDir('/run/user/0/vmp', { hostKeys: 'accept-new', knownHostsFile: join(dir, 'kh') }, read)).not.toBe(a);
+    files.set(join(dir, 'kh'), 'wn1 ssh-ed25519 BBBB2\n');
+    expect(connectionDir('/run/user/0/vmp', { hostKeys: 'strict', knownHostsFile: join(dir, 'kh') }, read)).not.toBe(a);
+    expect(hostKeyInputs(undefined, '/root')).toEqual(expect.arrayContaining(['/root/.ssh/known_hosts', '/etc/ssh/ssh_known_hosts', '/root/.ssh/config']));
   });
 
   it('without the build: a second round trip ships it on stdin and runs the agent', async () => {
@@ -95,7 +120,8 @@ describe('ssh executor', () => {
     const r = await ex.runHost(job());
     expect(r).toMatchObject({ outcome: 'unreachable', unreachable: 'refused' });
     expect(sleeps).toEqual([1000, 3000]);
-    expect(f.calls.map((c) => kind(c))).toEqual(['start', 'start', 'start']);
+    // Before each retry a master kept from an earlier run is stopped: it may be the connection that failed.
+    expect(f.calls.map((c) => kind(c))).toEqual(['start', 'master', 'start', 'master', 'start']);
   });
 
   it('a changed host key is not retried', async () => {

@@ -20,7 +20,7 @@ describe('fleet file validation', () => {
     const r = loadFleet('f.yaml', `${head}inventory: [{hosts: [a]}]\nprofiles: [{match: all, profile: p.yaml}]\n`);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.fleet.ssh).toEqual({ become: false, hostKeys: 'strict', connectTimeout: 10, connectRetries: 2 });
+    expect(r.fleet.ssh).toEqual({ become: false, hostKeys: 'strict', connectTimeout: 10, persist: 60, connectRetries: 2 });
     expect(r.fleet.rollout).toEqual({ batches: [1, '100%'], concurrency: 20, maxFail: '5%', maxUnreachable: '10%', hostTimeout: 1800, gate: { enabled: true, timeout: 120 } });
   });
 
