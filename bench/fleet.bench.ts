@@ -80,7 +80,14 @@ function runProc(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-interface Measure { ms: number; cpuMs: number; allCpuMs?: number }
+interface Measure { ms: number; cpuMs: number; allCpuMs?: number; machineMs?: number }
+
+/** CPU (ms) the whole machine spent so far — controller, nodes, everything (/proc/stat: all but idle and iowait). */
+function machineCpuMs(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+}
 type Cg = ReturnType<typeof cgroup>;
 
 async function main() {
@@ -125,16 +132,18 @@ async function main() {
         const cg = shared ?? cgroup(`f${k++}`);
         const u0 = cg?.ms() ?? 0;
         const c0 = childrenCpuMs();
+        const m0 = machineCpuMs();
         const t0 = performance.now();
         const r = await runProc('node', [join(dir, 'vm-provision.mjs'), 'fleet', 'apply', join(dir, file), '--json'], env, cg?.path);
         const ms = performance.now() - t0;
+        const machineMs = machineCpuMs() - m0;
         const cpu = childrenCpuMs() - c0;
         const all = cg ? cg.ms() - u0 : undefined;
         if (!shared) cg?.remove();
         const hosts = r.stdout.split('\n').filter((l) => l.startsWith('{"type":"host"')).map((l) => JSON.parse(l) as { host: string; outcome: string; cause?: string });
         const bad = hosts.filter((h) => h.outcome !== want);
         if (r.code !== 0 || hosts.length !== n || bad.length) throw new Error(`fleet ${file}: expected ${n} hosts ${want}, exit 0; got exit ${r.code}, ${JSON.stringify(bad.slice(0, 2))}\n${r.stderr.slice(-2000)}${r.stdout.slice(-1500)}`);
-        return { ms, cpuMs: cpu, ...(all !== undefined ? { allCpuMs: all } : {}), stdout: r.stdout };
+        return { ms, cpuMs: cpu, machineMs, ...(all !== undefined ? { allCpuMs: all } : {}), stdout: r.stdout };
       };
 
       const varsFile = join(dir, 'vars.json');
@@ -143,17 +152,19 @@ async function main() {
         const cg = shared ?? cgroup(`a${k++}`);
         const u0 = cg?.ms() ?? 0;
         const c0 = childrenCpuMs();
+        const m0 = machineCpuMs();
         const t0 = performance.now();
         const r = await runProc('ansible-playbook', ['-i', join(dir, 'hosts.ini'), '-f', String(n), '-e', `@${varsFile}`, '-e', `vm_memory=${memory}`,
           '--ssh-common-args', `-o UserKnownHostsFile=${join(dir, 'known_hosts')}`, PLAYBOOK], env, cg?.path);
         const ms = performance.now() - t0;
+        const machineMs = machineCpuMs() - m0;
         const cpu = childrenCpuMs() - c0;
         const all = cg ? cg.ms() - u0 : undefined;
         if (!shared) cg?.remove();
         const recaps = [...r.stdout.matchAll(/^(n\d+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)];
         const okAll = recaps.length === n && recaps.every((m) => m[4] === '0' && m[5] === '0' && (want === 'noop' ? m[3] === '0' : m[3] !== '0'));
         if (r.code !== 0 || !okAll) throw new Error(`ansible (${want}) was not as intended (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-1000)}`);
-        return { ms, cpuMs: cpu, ...(all !== undefined ? { allCpuMs: all } : {}) };
+        return { ms, cpuMs: cpu, machineMs, ...(all !== undefined ? { allCpuMs: all } : {}) };
       };
 
       note('converging with the fleet (untimed)');
@@ -227,6 +238,8 @@ async function main() {
       const fw = med(fWarm.map((m) => m.ms)); const aw = med(aWarm.map((m) => m.ms));
       const per = (ms: Measure[], all = false) => { const xs = ms.map((m) => (all ? m.allCpuMs : m.cpuMs)); return xs.every((x) => x !== undefined) ? `${(med(xs as number[]) / n).toFixed(0)} ms` : 'n/a'; };
       const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(9);
+      const medOf = (ms: Measure[]) => med(ms.map((m) => m.machineMs ?? NaN));
+      const mach = (ms: Measure[]) => `${(medOf(ms) / n).toFixed(0)} ms`;
       table.push(
         `N = ${n} nodes (load average at the end ${loadavg()[0]!.toFixed(1)}; controller: node dist/vm-provision.mjs fleet apply --json)`,
         `  no-op rollout, warm  fleet ${s(fw)}   ansible -f ${n} ${s(aw)}   ratio ${(aw / fw).toFixed(1)}x   (medians of ${runs}; connections reused from each tool's previous run; target >= 10x)`,
@@ -239,6 +252,9 @@ async function main() {
         `  controller CPU/host, no-op cold fleet ${per(fNoop)} (${per(fNoop, true)} with its ssh masters)   ansible ${per(aNoop)} (${per(aNoop, true)} with its masters)`,
         ...(fRestart && aRestart ? [`  controller CPU/host, restart    fleet ${per([fRestart])} (${per([fRestart], true)} with its ssh masters)   ansible ${per([aRestart])} (${per([aRestart], true)} with its masters)`] : []),
         `  ssh processes/host, no-op       fleet ${fSpawns.toFixed(1)}   ansible ${aSpawns.toFixed(1)}`,
+        // The nodes share this machine's cores: wall time follows the CPU everything spent, nodes included.
+        `  machine CPU/host (controller + nodes), no-op warm   fleet ${mach(fWarm)}   ansible ${mach(aWarm)}   ratio ${(medOf(aWarm) / medOf(fWarm)).toFixed(1)}x`,
+        `  machine CPU/host (controller + nodes), no-op cold   fleet ${mach(fNoop)}   ansible ${mach(aNoop)}   ratio ${(medOf(aNoop) / medOf(fNoop)).toFixed(1)}x`,
       );
     } finally {
       warm.fleet?.remove(); warm.ansible?.remove();
