@@ -30,6 +30,9 @@ const RULES: Rule[] = [
     hint: (h) => `${h} did not answer within ssh.connectTimeout: is it up, is a firewall dropping the port?` },
   { kind: 'auth', re: /Permission denied \(|Too many authentication failures|Authentication failed|no matching host key type|Unable to negotiate/, retryable: false,
     hint: (h) => `${h} refused the login: check the user (ansible_user, ssh.user) and key (ansible_ssh_private_key_file, ssh.identityFile; BatchMode never asks for a password)` },
+  // A master kept from an earlier run (ssh.persist) that died or lost its connection: dropped, then connected afresh.
+  { kind: 'other', re: /mux_client_\w+: (?:read from master failed|write packet|read header failed)/, retryable: true,
+    hint: (h) => `the SSH connection kept for ${h} from an earlier run failed: it was closed and ${h} connected to afresh` },
   { kind: 'other', re: /No route to host|Network is unreachable/, retryable: true,
     hint: (h) => `no route to ${h} from this machine` },
   { kind: 'other', re: /kex_exchange_identification|Connection reset by|Connection closed by/, retryable: true,

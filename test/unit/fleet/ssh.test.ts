@@ -89,5 +89,9 @@ describe('connect failures, from real OpenSSH 9.2 stderr (fixtures/ssh-stderr, c
     expect(classifyConnectFailure('h', 255, readFixture('ssh-stderr/refused.txt'))?.retryable).toBe(true);
     expect(classifyConnectFailure('h', 255, readFixture('ssh-stderr/changed.txt'))?.retryable).toBe(false);
     expect(classifyConnectFailure('h', 255, readFixture('ssh-stderr/auth.txt'))?.retryable).toBe(false);
+    // A kept master (ssh.persist) that went away between runs: OpenSSH's mux.c messages; the retry drops it first.
+    for (const line of ['mux_client_request_session: read from master failed: Broken pipe', 'mux_client_hello_exchange: write packet: Broken pipe']) {
+      expect(classifyConnectFailure('h', 255, `${line}\n`)).toMatchObject({ kind: 'other', retryable: true, cause: line });
+    }
   });
 });
