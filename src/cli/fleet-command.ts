@@ -4,8 +4,7 @@ import { Command, Option } from 'commander';
 import { parseBatchOption } from '../fleet/batches.ts';
 import { fleetApply } from '../fleet/engine.ts';
 import { collectorGate, gateCollector, NODE_SLOTS_SCRIPT } from '../fleet/gate.ts';
-import { createSshExecutor, prepareControlDir, queryCollector, type SshExecutor } from '../fleet/ssh/executor.ts';
-import { defaultControlDir } from '../fleet/ssh/control-path.ts';
+import { createSshExecutor, queryCollector, type SshExecutor } from '../fleet/ssh/executor.ts';
 import { fleetStatus, statusExitCode, statusTable } from '../fleet/status.ts';
 import { FleetError, FleetInvalid, fleetExitCodeForError, toFleetError, usageError } from '../fleet/errors.ts';
 import { FLEET_EXIT } from '../fleet/exit-codes.ts';
@@ -151,9 +150,7 @@ async function runApply(file: string, f: ApplyFlags, command: string): Promise<n
 
 async function runStatus(file: string, f: SelectFlags): Promise<number> {
   const plan = await resolveFleet(file, resolveOptions(f));
-  const dir = defaultControlDir();
-  prepareControlDir(dir);
-  const ex = createSshExecutor(plan, { controlDir: dir, ship: false });
+  const ex = createSshExecutor(plan, { ship: false });
   const collector = gateCollector(plan);
   try {
     const rows = await fleetStatus(plan, {
