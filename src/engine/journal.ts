@@ -12,6 +12,8 @@ export interface JournalData {
   pendingInstall?: { packages: string[]; since: string };
   /** A condor_drain -restart-on-completion vm-provision started and has not seen through: the next run continues or cancels it. */
   pendingDrain?: { requestId: string; target: string; since: string; reason: string };
+  /** vm-provision ran condor_off -startd and has not seen its condor_on succeed: the next run turns the startd on. */
+  startdOff?: { since: string };
   /**
    * The config file vm-provision last wrote: its sha256 (so a later run knows the file is still ours and as written),
    * the backup of what it replaced (none: it created the file), and whether a restarted startd was verified with it.

@@ -24,6 +24,7 @@ export class LocalHost implements Host {
       const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
       return { command: [cmd, ...args], exitCode: 127, stdout: '', stderr: `${cmd}: ${code === 'ENOENT' ? 'command not found' : r.shortMessage}`, durationMs: Date.now() - t0 };
     }
+    if (process.env.VMP_DEBUG) process.stderr.write(`vm-provision: exec ${Date.now() - t0} ms: ${[cmd, ...args].join(' ')}\n`);
     return {
       command: [cmd, ...args], exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''),
       durationMs: Date.now() - t0, timedOut: r.timedOut,

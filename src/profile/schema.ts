@@ -144,7 +144,7 @@ export const DEFAULT_DRAIN_REASON = 'vm-provision: enable VM universe';
 const RestartObject = z
   .strictObject({
     mode: z.enum(RESTART_MODES).default('graceful').meta({
-      description: 'graceful: condor_restart -startd (running jobs are vacated unless MaxJobRetirementTime covers them); peaceful: condor_restart -peaceful -startd (no new jobs; restart when the last one ends); drain: condor_drain -restart-on-completion (HTCondor 8.9.13/9.0+); none: only report the restart as owed.',
+      description: 'graceful: condor_off -startd, then condor_on -startd (like condor_restart -startd, without the master\'s restart backoff; running jobs are vacated unless MaxJobRetirementTime covers them); peaceful: condor_restart -peaceful -startd (no new jobs; restart when the last one ends); drain: condor_drain -restart-on-completion (HTCondor 8.9.13/9.0+); none: only report the restart as owed.',
     }),
     timeout: z.int().min(10).max(31_536_000).default(86_400).meta({
       description: 'Seconds to wait for running jobs (peaceful, drain) before giving up: the drain is cancelled and the config handled per verify.onFailure.',

@@ -3,11 +3,13 @@
 // start). How (condor.restart.mode): graceful, peaceful or drain; the summary says what it costs the running jobs.
 import { pendingStartdBackoff, type Backoff } from '../condor/master-backoff.ts';
 import { VmpError, commandContext } from '../errors/vmp-error.ts';
-import { masterDown } from '../condor/daemons.ts';
+import { isRunning, masterDown, runningDaemons } from '../condor/daemons.ts';
 import { askStartd, querySlots, runningDiffers, slotsAdvertiseVm, type SlotVm, type StartdAnswer } from '../condor/status.ts';
 import { nodeWork, restartCost, type RestartCost } from '../condor/slot-work.ts';
-import { isOurDrain, modeTitle, restartArgv } from '../condor/restart-modes.ts';
+import { GRACEFUL_OFF, GRACEFUL_ON, ON_DURING_EXIT_SINCE, isOurDrain, modeTitle, restartArgv, restartLine } from '../condor/restart-modes.ts';
+import { atLeast } from '../condor/version.ts';
 import { cancelDrain, startDrain } from '../condor/drain.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunContext, Step } from './step.ts';
 import { isStaged } from './preflight.ts';
 
@@ -45,7 +47,7 @@ export async function startdHeldInBackoff(ctx: RunContext, at: number): Promise<
   return backoff && backoff.until >= at - 5 ? backoff : undefined;
 }
 
-export async function restartStartd(ctx: RunContext, argv: string[] = ['condor_restart', '-startd']): Promise<number> {
+export async function restartStartd(ctx: RunContext, argv: string[]): Promise<number> {
   const at = await ctx.host.now();
   const r = await ctx.host.exec(argv[0]!, argv.slice(1), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
@@ -70,8 +72,52 @@ export async function restartStartd(ctx: RunContext, argv: string[] = ['condor_r
   return at;
 }
 
+/** How long condor_on waits for the stopped startd to exit on a master older than ON_DURING_EXIT_SINCE. */
+export const OFF_EXIT_WAIT_MS = 30_000;
+
+/**
+ * The graceful restart (GRACEFUL_OFF, then GRACEFUL_ON): journalled first, so that a run killed between the two
+ * leaves the next run to turn the startd on. Returns the node's clock before condor_off.
+ */
+export async function cycleStartd(ctx: RunContext): Promise<number> {
+  const at = await ctx.host.now();
+  await ctx.journal.update({ startdOff: { since: new Date(at * 1000).toISOString() } });
+  const off = await ctx.host.exec(GRACEFUL_OFF[0]!, GRACEFUL_OFF.slice(1), { timeoutMs: 60_000 });
+  if (off.exitCode !== 0) {
+    const down = await masterDown(ctx.host);
+    // No master took the command: nothing is held off.
+    if (down) await ctx.journal.update({}, ['startdOff']);
+    throw new VmpError('RESTART', `${GRACEFUL_OFF.join(' ')} failed${down ? `: ${down}, so no daemon can be restarted` : ` (exit ${off.exitCode})`}`, {
+      hint: down
+        ? 'start HTCondor: systemctl start condor (its master starts the startd, which reads the new config); the restart stays owed in the journal and the next vm-provision run sees it through'
+        : `is the master accepting administrator commands from this host (ALLOW_ADMINISTRATOR)? Run ${GRACEFUL_ON.join(' ')} if the startd stays off; the restart stays owed and the next run retries it`,
+      context: commandContext(off),
+    });
+  }
+  const version = ctx.facts.condor.version;
+  if (version && !atLeast(version, ON_DURING_EXIT_SINCE)) await waitForStartdExit(ctx);
+  await startdOn(ctx);
+  return at;
+}
+
+/** GRACEFUL_ON, then the journal forgets the startd it turned off; a failure keeps it for the next run. */
+async function startdOn(ctx: RunContext): Promise<void> {
+  const on = await ctx.host.exec(GRACEFUL_ON[0]!, GRACEFUL_ON.slice(1), { timeoutMs: 60_000 });
+  if (on.exitCode !== 0) {
+    throw new VmpError('RESTART', `${GRACEFUL_ON.join(' ')} failed (exit ${on.exitCode}): the startd vm-provision stopped stays off`, {
+      hint: `run ${GRACEFUL_ON.join(' ')} (is condor_master running? systemctl status condor); the next vm-provision run does it too`,
+      context: commandContext(on),
+    });
+  }
+  await ctx.journal.update({}, ['startdOff']);
+}
+
+async function waitForStartdExit(ctx: RunContext): Promise<void> {
+  const until = Date.now() + OFF_EXIT_WAIT_MS;
+  while (isRunning(await runningDaemons(ctx.host), 'condor_startd') && Date.now() < until) await sleep(250);
+}
+
 const latestStart = (slots: SlotVm[]) => slots.map((s) => s.daemonStartTime ?? 0).reduce((a, b) => Math.max(a, b), 0);
-const shellWord = (a: string) => (/^[\w@%+=:,./<>?&-]+$/.test(a) ? a : JSON.stringify(a));
 
 /**
  * A drain a previous run started (journal): done (the startd restarted since), still on (continue it when the mode
@@ -126,6 +172,15 @@ export const restart: Step = {
       return { status: 'pending', summary: `${DEFERRED}${owed ? ` (restart owed: ${owed})` : ''}` };
     }
     const notes: string[] = [];
+    const off = journal.data.startdOff;
+    if (off) {
+      // A run killed between condor_off and condor_on left the startd held off by the master.
+      if (ctx.check) notes.push(`would turn the startd on (${GRACEFUL_ON.join(' ')}): a run stopped at ${off.since} had turned it off to restart it`);
+      else {
+        await startdOn(ctx);
+        notes.push(`turned the startd on (${GRACEFUL_ON.join(' ')}): a run stopped at ${off.since} had turned it off to restart it`);
+      }
+    }
     if (journal.data.pendingDrain) {
       const settled = await settlePendingDrain(ctx);
       if (settled.note) notes.push(settled.note);
@@ -206,7 +261,7 @@ export const restart: Step = {
       }
     }
     const argv = spec.mode === 'drain' ? restartArgv(spec, target ?? '<MyAddress>') : restartArgv(spec);
-    const line = argv.map(shellWord).join(' ');
+    const line = restartLine(spec, target ?? '<MyAddress>');
     if (ctx.check) return { status: 'pending', summary: withNotes(`would ${modeTitle(spec)}: ${reason}; ${cost.message}`), changes: [line], warnings, cost };
     // Journal before acting, so a run killed here still restarts next time.
     if (!owed) await journal.update({ pendingRestart: { reason, since: await nodeIsoNow(ctx) } });
@@ -223,6 +278,8 @@ export const restart: Step = {
       await journal.update({ pendingDrain: { requestId, target: target!, since: new Date(at * 1000).toISOString(), reason } });
       state.drain = { requestId, target: target! };
       state.restartedAt = at;
+    } else if (spec.mode === 'graceful') {
+      state.restartedAt = await cycleStartd(ctx);
     } else {
       state.restartedAt = await restartStartd(ctx, argv);
       if (state.startdBackoffUntil !== undefined) {

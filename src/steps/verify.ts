@@ -8,7 +8,7 @@ import { askStartd, querySlots, slotsAdvertiseVm, type SlotVm } from '../condor/
 import { findGahpReason } from '../condor/gahp-reasons.ts';
 import { restoreConfig } from './condor-config.ts';
 import { sha256 } from './config-ownership.ts';
-import { DEFERRED, expected, restartStartd, startdHeldInBackoff } from './restart.ts';
+import { DEFERRED, cycleStartd, expected, startdHeldInBackoff } from './restart.ts';
 import { nodeWork, describeJob, formatDuration, waitingMessage, type NodeWork } from '../condor/slot-work.ts';
 import { cancelDrain } from '../condor/drain.ts';
 import { isStaged } from './preflight.ts';
@@ -188,13 +188,12 @@ export const verify: Step = {
       await restoreConfig(ctx.host, source.path, source.before);
       await ctx.journal.update({}, ['lastConfig']);
       const put = `the previous config was put back in ${source.path}${source.from === 'this run' ? '' : ` (written by ${source.from})`}`;
-      // A startd the master is about to start reads the restored file anyway; another condor_restart would only
-      // lengthen the master's backoff.
+      // A startd the master is about to start reads the restored file anyway.
       const now = await ctx.host.now();
       const held = await startdHeldInBackoff(ctx, now);
-      if (held) outcome = `${put}; the master starts the startd with it in ${Math.max(0, held.until - now)} s (HTCondor backs off frequent restarts: no condor_restart added)`;
+      if (held) outcome = `${put}; the master starts the startd with it in ${Math.max(0, held.until - now)} s (HTCondor backs off frequent restarts: no restart added)`;
       else {
-        await restartStartd(ctx);
+        await cycleStartd(ctx);
         outcome = `${put} and the startd restarted with it`;
       }
     }

@@ -29,7 +29,7 @@ describe.skipIf(testbedReason())(kvmTitle('apply --check, invalid profiles, lock
     expect(r.stdout).toContain('would enable and start the libvirt daemon');
     expect(r.stdout).toContain('[pending] condor-config: would create /etc/condor/config.d/50-vm-universe.config');
     expect(r.stdout).toContain('+VM_MEMORY      = 1024');
-    expect(r.stdout).toContain('would restart the startd gracefully (condor_restart -startd): config would change');
+    expect(r.stdout).toContain('would restart the startd gracefully (condor_off -startd, then condor_on -startd): config would change');
     expect(await nodeFingerprint(node)).toBe(before);
     expect((await node.ssh(['dpkg-query', '-W', '-f', '${Status}', 'libvirt-daemon-system'])).stdout).not.toContain('install ok installed');
   });

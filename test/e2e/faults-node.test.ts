@@ -115,7 +115,7 @@ describe.skipIf(testbedReason())(kvmTitle('faults of the node: apply and doctor 
       const kvm = await advertisesKvm(node);
       const after = await apply(node, KVM);
       const status = await vmStatus(node);
-      const causeRe = /condor_restart -startd failed: condor_master is not running/;
+      const causeRe = /condor_off -startd failed: condor_master is not running/;
       const nextRe = /systemctl start condor/;
       record('condor_restart failing (master down)', 'htcondor', a, causeRe, nextRe, d, left, after.exitCode === 0 && /\bkvm\b/.test(status));
       expect(a.exitCode, a.out).toBe(1);

@@ -177,6 +177,8 @@ export interface NodeState {
   startdQueryFailure?: ExecReply;
   /** Set: condor_status gets this reply (the collector cannot be asked). */
   collectorFailure?: ExecReply;
+  /** condor_off -startd ran and no condor_on since: the master holds the startd off. */
+  startdOff?: boolean;
 }
 
 /** The main config, shaped so that LOCAL_CONFIG_DIR is on line 40 and LOG on line 78 as in the captured output. */
@@ -213,7 +215,7 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
     .file('/proc/cpuinfo', 'processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ss syscall nx lm constant_tsc vmx ssse3 sse4_1 sse4_2 hypervisor\n\n')
     .device('/dev/kvm')
     .bin('/usr/bin/apt-get').bin('/usr/bin/dpkg-query')
-    .bin('/usr/bin/condor_version').bin('/usr/bin/condor_config_val').bin('/usr/bin/condor_status').bin('/usr/sbin/condor_restart')
+    .bin('/usr/bin/condor_version').bin('/usr/bin/condor_config_val').bin('/usr/bin/condor_status').bin('/usr/sbin/condor_restart').bin('/usr/sbin/condor_off').bin('/usr/sbin/condor_on')
     .file(MAIN_CONFIG, mainConfigText())
     .dir('/usr/share/condor/config.d').dir('/etc/condor/config.d').dir('/var/log/condor').dir('/var/lib')
     // Not a Xen host: these are missing (declared so that strictReads accepts reading them).
@@ -286,6 +288,13 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
       node.restarts++;
       startStartd(h.clock + 1);
       return { stdout: 'Sent "Restart" command for "startd" to master vmp-clim4ti-1\n' };
+    })
+    // The master stops and holds the startd; condor_on starts it again (a restart, as vm-provision's graceful mode).
+    .on(['condor_off', '-startd'], () => { node.startdOff = true; return { stdout: 'Sent "Kill-Daemon" command for "startd" to local master\n' }; })
+    .on(['condor_on', '-startd'], (_c, h) => {
+      if (node.startdOff) { node.restarts++; startStartd(h.clock + 1); }
+      node.startdOff = false;
+      return { stdout: 'Sent "Spawn-Daemon" command for "startd" to local master\n' };
     })
     .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af:t', () => node.collectorFailure ?? { stdout: slotAdLine(node) })
     // The collector heard from the startd just now (the clock check in preflight).

@@ -503,7 +503,7 @@ export function condorConfigVal(sim: CondorConfigSim = {}): ExecHandler {
 
 // ---- a small startd with work on it ----
 // Slot ads as `condor_status -l` prints them (captured fixtures), jobs that end at a set time, and the commands
-// vm-provision uses to restart it: condor_restart [-peaceful] -startd, condor_drain [-graceful|-quick|-fast]
+// vm-provision uses to restart it: condor_off -startd + condor_on -startd, condor_restart [-peaceful] -startd, condor_drain [-graceful|-quick|-fast]
 // [-reason R] -restart-on-completion ADDR (request ids from 1, printed with -verbose), condor_drain -cancel
 // -request-id N ADDR. Retirement follows the real startd: a job may run until MaxJobRetirementTime −
 // MachineMaxVacateTime from its start, then it is vacated (requeued); -peaceful waits for every job.
@@ -544,6 +544,8 @@ export class FakeStartd {
   readonly vacated: string[] = [];
   readonly completed: string[] = [];
   private peaceful = false;
+  /** condor_off -startd without condor_on yet. */
+  off = false;
   private drain?: { id: string; how: string; reason: string; restart: boolean; at: number };
   private nextId = 1;
   /** Seconds between "restart" and the new DaemonStartTime (the master's backoff); no slot ads meanwhile. */
@@ -561,6 +563,8 @@ export class FakeStartd {
     host
       .on((c) => c.cmd === 'condor_status' && (c.args[0] === '-af:t' || c.args[0] === '-af'), (c) => this.status(c.args))
       .on(['condor_restart', '-startd'], () => { this.tick(); this.restartNow('graceful'); return { stdout: `Sent "Restart" command for "startd" to master ${host.name}\n` }; })
+      .on(['condor_off', '-startd'], () => { this.tick(); this.off = true; return { stdout: 'Sent "Kill-Daemon" command for "startd" to local master\n' }; })
+      .on(['condor_on', '-startd'], () => { if (this.off) { this.off = false; this.restartNow('graceful'); } return { stdout: 'Sent "Spawn-Daemon" command for "startd" to local master\n' }; })
       .on(['condor_restart', '-peaceful', '-startd'], () => { this.peaceful = true; this.events.push({ at: host.clock, what: 'peaceful' }); this.tick(); return { stdout: `Sent "Restart-Peaceful" command for "startd" to master ${host.name}\n` }; })
       .on((c) => c.cmd === 'condor_drain', (c) => this.drainCommand(c.args));
   }

@@ -1,7 +1,7 @@
 // Restart modes: argv per mode and version, the version refusal of drain, request ids, and what the plan says a
 // restart costs — from slot ads captured on a testbed node (idle, busy, draining).
 import { describe, expect, it } from 'vitest';
-import { cancelDrainArgv, checkRestartMode, isOurDrain, parseDrainRequestId, restartArgv } from '../../src/condor/restart-modes.ts';
+import { cancelDrainArgv, checkRestartMode, isOurDrain, parseDrainRequestId, restartArgv, restartLine } from '../../src/condor/restart-modes.ts';
 import { formatDuration, nodeWork, restartCost, waitingMessage } from '../../src/condor/slot-work.ts';
 import { parseVersion } from '../../src/condor/version.ts';
 import { parseSlotLines, SLOT_ATTRS } from '../../src/condor/status.ts';
@@ -19,8 +19,10 @@ const JOB_START = 1796139129;
 
 describe('restart argv by mode and version', () => {
   it('graceful, peaceful, drain (graceful/quick/fast, reason, restart on completion, the startd address)', () => {
-    expect(restartArgv(spec('startd'))).toEqual(['condor_restart', '-startd']);
-    expect(restartArgv(spec('{mode: graceful}'))).toEqual(['condor_restart', '-startd']);
+    expect(restartArgv(spec('startd'))).toEqual(['condor_off', '-startd']);
+    expect(restartArgv(spec('{mode: graceful}'))).toEqual(['condor_off', '-startd']);
+    expect(restartLine(spec('startd'))).toBe('condor_off -startd && condor_on -startd');
+    expect(restartLine(spec('{mode: peaceful}'))).toBe('condor_restart -peaceful -startd');
     expect(restartArgv(spec('{mode: peaceful}'))).toEqual(['condor_restart', '-peaceful', '-startd']);
     expect(restartArgv(spec('{mode: drain}'), ADDR)).toEqual(['condor_drain', '-verbose', '-graceful', '-reason', 'vm-provision: enable VM universe', '-restart-on-completion', ADDR]);
     expect(restartArgv(spec('{mode: drain, drain: {how: quick, reason: "vm-provision: kvm rollout"}}'), ADDR)).toEqual(['condor_drain', '-verbose', '-quick', '-reason', 'vm-provision: kvm rollout', '-restart-on-completion', ADDR]);

@@ -47,15 +47,15 @@ beforeEach(() => { Object.assign(polling, { idleMs: 0, busyMinMs: 0, busyMaxMs: 
 afterEach(() => { vi.useRealTimers(); Object.assign(polling, saved); });
 
 describe('graceful', () => {
-  it('names the running job in the plan, restarts with condor_restart -startd, and the job is vacated', async () => {
+  it('names the running job in the plan, restarts with condor_off -startd + condor_on -startd, and the job is vacated', async () => {
     const { host, startd } = busyNode(7980);
     const plan = await restart.run(makeContext({ host, check: true, state: { restartReason: 'config would change' } }));
-    expect(plan.summary).toBe('would restart the startd gracefully (condor_restart -startd): config would change; MaxJobRetirementTime is 0 s here — 1 running job would be vacated (slot1_1 vmpuser job 1.0 2h13m)');
+    expect(plan.summary).toBe('would restart the startd gracefully (condor_off -startd, then condor_on -startd): config would change; MaxJobRetirementTime is 0 s here — 1 running job would be vacated (slot1_1 vmpuser job 1.0 2h13m)');
     expect(plan.cost).toMatchObject({ mode: 'graceful', jobsVacated: true, runningJobs: [{ slot: 'slot1_1', owner: 'vmpuser', jobId: '1.0', runningSeconds: 7980 }] });
     expect(host.mutations()).toEqual([]);
     const r = await restart.run(makeContext({ host, state: { restartReason: 'config changed' } }));
     expect(r.status).toBe('changed');
-    expect(host.callsOf('condor_restart').map((c) => c.argv)).toEqual([['condor_restart', '-startd']]);
+    expect([...host.callsOf('condor_off'), ...host.callsOf('condor_on')].map((c) => c.argv)).toEqual([['condor_off', '-startd'], ['condor_on', '-startd']]);
     expect(startd.vacated).toEqual(['1.0']);
   });
 });

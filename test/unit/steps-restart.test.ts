@@ -1,4 +1,4 @@
-// The restart step against a FakeHost: condor_restart -startd only when something is owed.
+// The restart step against a FakeHost: condor_off -startd + condor_on -startd only when something is owed.
 import { describe, expect, it } from 'vitest';
 import { restart } from '../../src/steps/restart.ts';
 import { JOURNAL_FILE } from '../../src/engine/journal.ts';
@@ -7,9 +7,13 @@ import { FakeHost, output } from '../helpers/fake-host.ts';
 import { SLOT_ATTRS } from '../../src/condor/status.ts';
 import { logLineTime } from '../../src/condor/gahp-reasons.ts';
 import { HOST, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
+import { parseVersion } from '../../src/condor/version.ts';
 
 const STATUS = ['condor_status', '-af:t', ...SLOT_ATTRS, '-constraint', `Machine == "${HOST}"`];
-const RESTART = ['condor_restart', '-startd'];
+const OFF = ['condor_off', '-startd'];
+const ON = ['condor_on', '-startd'];
+const CYCLE = ['condor_off -startd', 'condor_on -startd'];
+const PEACEFUL = ['condor_restart', '-peaceful', '-startd'];
 const vmAd = `slot1@${HOST}\ttrue\tkvm\t1024\t1795468548\n`;
 const noVmAd = output('condor_status-af-novm.stdout').replace('vmp-cliypoe-1', HOST);
 
@@ -17,50 +21,93 @@ const ASK = ['condor_config_val', '-startd', '-v', 'VM_TYPE', 'VM_MEMORY'];
 /** What `condor_config_val -startd -v VM_TYPE VM_MEMORY` prints for a startd configured with these values. */
 const running = (type: string, memory: number) => ({ stdout: `VM_TYPE = ${type}\n # at: /etc/condor/config.d/50-vm-universe.config, line 5\n # raw: VM_TYPE = ${type}\n\nVM_MEMORY = ${memory}\n # at: /etc/condor/config.d/50-vm-universe.config, line 8\n # raw: VM_MEMORY = ${memory}\n\n` });
 const node = (startd: { stdout?: string; exitCode?: number; stderr?: string } = running('kvm', 1024)) => new FakeHost().dir('/var/lib')
-  .on(RESTART, { stdout: 'Sent "Restart" command for "startd" to master\n' })
+  .on(OFF, { stdout: 'Sent "Kill-Daemon" command for "startd" to local master\n' })
+  .on(ON, { stdout: 'Sent "Spawn-Daemon" command for "startd" to local master\n' })
+  .on(PEACEFUL, { stdout: 'Sent "Restart-Peaceful" command for "startd" to master\n' })
   .on(STATUS, { stdout: vmAd })
   .on(ASK, startd);
 
 describe('restart step', () => {
-  it('config changed: journal first, then condor_restart -startd; restartedAt is the node clock before it', async () => {
+  it('config changed: journal first, then condor_off -startd and condor_on -startd; restartedAt is the node clock before them', async () => {
     const host = node().setNow(1795470000);
     const ctx = makeContext({ host, state: { restartReason: 'config changed', configChanged: true } });
     const r = await restart.run(ctx);
-    expect(r).toMatchObject({ status: 'changed', changes: ['condor_restart -startd'] });
-    // the slot ads first (what the restart costs), then the restart
-    expect(host.commandLines()).toEqual([STATUS.join(' '), 'condor_restart -startd']);
+    expect(r).toMatchObject({ status: 'changed', changes: ['condor_off -startd && condor_on -startd'] });
+    // the slot ads first (what the restart costs), then the restart; HTCondor 23.9 takes condor_on during the exit
+    expect(host.commandLines()).toEqual([STATUS.join(' '), ...CYCLE]);
     expect(host.calls[1]!.opts.timeoutMs).toBe(60_000);
-    expect(r.summary).toBe('condor_restart -startd: config changed; idle node: restart now');
+    expect(r.summary).toBe('condor_off -startd && condor_on -startd: config changed; idle node: restart now');
     expect(ctx.state.restartedAt).toBe(1795470000);
     const journalAt = host.indexOf((o) => o.op === 'write' && o.path === JOURNAL_FILE);
     expect(journalAt).toBeGreaterThanOrEqual(0);
-    expect(journalAt).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_restart'));
-    expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart.reason).toBe('config changed');
+    expect(journalAt).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_off'));
+    const journal = JSON.parse(host.content(JOURNAL_FILE)!);
+    expect(journal.pendingRestart.reason).toBe('config changed');
+    // the startd it turned off is forgotten once condor_on succeeded
+    expect(journal.startdOff).toBeUndefined();
   });
 
-  it('condor_restart fails while the master holds the startd in its backoff: no failure, verify is told to wait for it', async () => {
+  it('the startd off is journalled before condor_off; condor_on failing keeps it, with a hint naming condor_on', async () => {
+    const host = node().on(ON, { exitCode: 1, stderr: "Can't connect to local master\n" });
+    const ctx = makeContext({ host, state: { restartReason: 'config changed' } });
+    const e = await restart.run(ctx).catch((x: unknown) => x);
+    if (!isVmpError(e)) throw new Error('expected a VmpError');
+    expect(e.code).toBe('RESTART');
+    expect(e.message).toBe('condor_on -startd failed (exit 1): the startd vm-provision stopped stays off');
+    expect(e.hint).toMatch(/^run condor_on -startd .*the next vm-provision run does it too/);
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).startdOff.since).toMatch(/^\d{4}-/);
+  });
+
+  it('a run killed between condor_off and condor_on: the next run turns the startd on first (and --check says it would)', async () => {
+    const startdOff = { since: '2026-12-02T01:00:00.000Z' };
+    const plan = node();
+    const p = await restart.run(makeContext({ host: plan, check: true, journal: { startdOff, pendingRestart: { reason: 'config changed', since: startdOff.since } } }));
+    expect(p.summary).toContain('would turn the startd on (condor_on -startd): a run stopped at 2026-12-02T01:00:00.000Z had turned it off to restart it');
+    expect(plan.callsOf('condor_on')).toEqual([]);
+    const host = node();
+    const ctx = makeContext({ host, journal: { startdOff, pendingRestart: { reason: 'config changed', since: startdOff.since } } });
+    const r = await restart.run(ctx);
+    expect(host.commandLines()[0]).toBe('condor_on -startd');
+    expect(r.summary).toContain('turned the startd on (condor_on -startd): a run stopped at 2026-12-02T01:00:00.000Z had turned it off to restart it');
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).startdOff).toBeUndefined();
+  });
+
+  it('HTCondor before 9.12: condor_on waits until the stopped startd has exited (else the master would back off)', async () => {
+    let polls = 0;
+    const host = node()
+      .on(['ps', '-e', '-o', 'comm='], () => ({ stdout: ++polls < 3 ? 'condor_master\ncondor_startd\n' : 'condor_master\n' }));
+    const ctx = makeContext({ host, state: { restartReason: 'config changed' } });
+    ctx.facts.condor.version = parseVersion('8.8.0')!;
+    await restart.run(ctx);
+    expect(host.commandLines()).toEqual([STATUS.join(' '), 'condor_off -startd', 'ps -e -o comm=', 'ps -e -o comm=', 'ps -e -o comm=', 'condor_on -startd']);
+  });
+
+  it('condor_restart -peaceful fails while the master holds the startd in its backoff: no failure, verify is told to wait for it', async () => {
     const line = '12/01/26 16:00:30 restarting /usr/sbin/condor_startd in 41 seconds';
     const at = logLineTime(line)!;
     const host = node().setNow(at + 3)
-      .on(RESTART, { exitCode: 1, stderr: "Can't connect to startd\n" })
+      .on(PEACEFUL, { exitCode: 1, stderr: "Can't connect to startd\n" })
       .file('/var/log/condor/MasterLog', `12/01/26 16:00:29 The STARTD (pid 4242) exited with status 0\n${line}\n`);
-    const ctx = makeContext({ host, state: { restartReason: 'config changed', configChanged: true } });
+    const profile = profileFrom(undefined, [['restart: startd', 'restart: {mode: peaceful}']]);
+    const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', configChanged: true } });
     const r = await restart.run(ctx);
     expect(r.status).toBe('changed');
     expect(r.summary).toContain('the master restarts the startd in 38 s (HTCondor backs off frequent restarts), with this config');
     expect(ctx.state).toMatchObject({ restartedAt: at + 3, startdBackoffUntil: at + 41 });
   });
 
-  it('condor_restart fails with no backoff in MasterLog (master down): RESTART error, the restart stays owed', async () => {
-    const host = node().on(RESTART, { exitCode: 1, stderr: "Can't find address for local startd\n" })
+  it('condor_off fails (master down): RESTART error, the restart stays owed, no startd recorded as off', async () => {
+    const host = node().on(OFF, { exitCode: 1, stderr: "Can't find address for local master\n" })
       .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_procd\n' })
       .file('/var/log/condor/MasterLog', '12/01/26 15:00:00 Started DaemonCore process "/usr/sbin/condor_startd", pid and pgroup = 101\n');
     const ctx = makeContext({ host, state: { restartReason: 'config changed', configChanged: true } });
     const e = await restart.run(ctx).then(() => undefined, (err: unknown) => err);
     expect(isVmpError(e) && e.code).toBe('RESTART');
-    expect((e as Error).message).toBe('condor_restart -startd failed: condor_master is not running, so no daemon can be restarted');
+    expect((e as Error).message).toBe('condor_off -startd failed: condor_master is not running, so no daemon can be restarted');
     expect(isVmpError(e) && e.hint).toMatch(/^start HTCondor: systemctl start condor/);
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart.reason).toBe('config changed');
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).startdOff).toBeUndefined();
+    expect(host.callsOf('condor_on')).toEqual([]);
   });
 
   it('nothing changed and the slots match: no restart, only the slot query', async () => {
@@ -82,9 +129,10 @@ describe('restart step', () => {
     const r = await restart.run(ctx);
     expect(r.status).toBe('changed');
     expect(r.summary).toContain('a previous run left a restart pending (config changed, since 2026-11-23T21:00:00.000Z)');
-    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' '), 'condor_restart -startd']);
-    // already owed: the journal is not rewritten
-    expect(host.writes()).toEqual([]);
+    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' '), ...CYCLE]);
+    // already owed: the journal keeps it as it was; it is written only for the startd turned off, then on
+    expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toEqual(pendingRestart);
+    expect(host.writes().map((w) => w.path)).toEqual([JOURNAL_FILE, JOURNAL_FILE]);
   });
 
   it('the startd advertises something else (e.g. no VM universe): restart with that reason', async () => {
@@ -92,13 +140,13 @@ describe('restart step', () => {
     const r = await restart.run(makeContext({ host }));
     expect(r.status).toBe('changed');
     expect(r.summary).toContain('the startd advertises HasVM=false, VM_Type=undefined instead of kvm');
-    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' '), 'condor_restart -startd']);
+    expect(host.commandLines()).toEqual([STATUS.join(' '), ASK.join(' '), ...CYCLE]);
   });
 
   it('--check: pending, only the slot query (for the cost), nothing run or written', async () => {
     const host = node();
     const r = await restart.run(makeContext({ host, check: true, state: { restartReason: 'config would change' } }));
-    expect(r).toMatchObject({ status: 'pending', changes: ['condor_restart -startd'] });
+    expect(r).toMatchObject({ status: 'pending', changes: ['condor_off -startd && condor_on -startd'] });
     expect(host.commandLines()).toEqual([STATUS.join(' ')]);
     expect(host.mutations()).toEqual([]);
   });
@@ -115,17 +163,18 @@ describe('restart step', () => {
     const r = await restart.run(makeContext({ host }));
     expect(r.status).toBe('ok');
     expect(r.warnings).toEqual(['condor_status: Error: communication error CEDAR:6001:Failed to connect to <10.0.0.1:9618>']);
-    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.callsOf('condor_off')).toEqual([]);
   });
 
-  it('condor_restart fails: RESTART, and the restart stays owed in the journal', async () => {
-    const host = node().on(RESTART, { exitCode: 1, stderr: "Can't connect to local master\n" })
+  it('condor_off fails with the master up: RESTART, the restart stays owed in the journal', async () => {
+    const host = node().on(OFF, { exitCode: 1, stderr: "Can't connect to local master\n" })
       .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_master\ncondor_startd\n' });
     const ctx = makeContext({ host, state: { restartReason: 'config changed' } });
     const e = await restart.run(ctx).catch((x: unknown) => x);
     if (!isVmpError(e)) throw new Error('expected a VmpError');
     expect(e.code).toBe('RESTART');
-    expect(e.context).toMatchObject({ command: RESTART, stderrTail: "Can't connect to local master" });
+    expect(e.context).toMatchObject({ command: OFF, stderrTail: "Can't connect to local master" });
+    expect(e.hint).toContain('ALLOW_ADMINISTRATOR');
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart.reason).toBe('config changed');
   });
 
@@ -159,7 +208,7 @@ describe('restart step', () => {
     const host = node().on(STATUS, { stdout: `slot1@${HOST}\ttrue\tkvm\t256\t1795468548\n` });
     const r = await restart.run(makeContext({ host }));
     expect(r.status).toBe('ok');
-    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.callsOf('condor_off')).toEqual([]);
     expect(host.mutations()).toEqual([]);
   });
 
@@ -176,7 +225,7 @@ describe('restart step', () => {
     const r = await restart.run(makeContext({ host }));
     expect(r.status).toBe('ok');
     expect(r.warnings?.join(' ')).toContain('could not ask the startd');
-    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.callsOf('condor_off')).toEqual([]);
   });
 
   // Issue 9 item 3: after the admin's own condor_restart, restart: none kept reporting the restart as pending.
@@ -190,7 +239,7 @@ describe('restart step', () => {
     expect(r.status).toBe('ok');
     expect(r.summary).toContain('runs the current config; verify waits for its slot ads (none in the collector yet)');
     expect(ctx.state.restartedAt).toBe(Date.parse(since) / 1000);
-    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.callsOf('condor_off')).toEqual([]);
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
     // Its ads already advertise the VM universe: nothing to wait for.
     const host2 = node();

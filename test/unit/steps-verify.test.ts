@@ -12,7 +12,8 @@ import { FakeHost, output } from '../helpers/fake-host.ts';
 import { sha256 } from '../../src/steps/config-ownership.ts';
 import { DROP_IN, HOST, UNITS, VMGAHP_LOG, factsFixture, fakeNode, makeContext, profileFrom } from '../helpers/facts-fixture.ts';
 
-const RESTART = ['condor_restart', '-startd'];
+const OFF = ['condor_off', '-startd'];
+const ON = ['condor_on', '-startd'];
 const profile = profileFrom(undefined, [['timeout: 900', 'timeout: 10']]);
 const ad = (hasVm: boolean, start: number) => (hasVm ? `slot1@${HOST}\ttrue\tkvm\t1024\t${start}\n` : `slot1@${HOST}\tfalse\tundefined\tundefined\t${start}\n`);
 const pendingRestart = { reason: 'config changed', since: '2026-11-23T21:27:00.000Z' };
@@ -49,7 +50,7 @@ describe('verify step', () => {
     const host = new FakeHost({ now: restartAt }).dir('/var/lib')
       .file(DROP_IN, 'new content\n')
       .file(VMGAHP_LOG, `11/20/26 08:00:00 ERROR: an old problem\n${line}`)
-      .on(RESTART, {})
+      .on(OFF, {}).on(ON, {})
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, restartAt + 1) }; });
     const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', configChanged: true, configPath: DROP_IN, configBefore: OLD } });
 
@@ -62,13 +63,13 @@ describe('verify step', () => {
     expect(e.hint).toContain('systemctl unmask libvirtd');
     expect(e.hint).toContain(line.trim());
     expect(host.content(DROP_IN)).toBe(OLD);
-    expect(host.callsOf('condor_restart')).toHaveLength(2);
+    expect(host.callsOf('condor_off')).toHaveLength(2);
     // the restore is written before the second restart
-    expect(host.indexOf((o) => o.op === 'write' && o.path === DROP_IN)).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_restart' && o.seq > host.callsOf('condor_restart')[0]!.seq));
+    expect(host.indexOf((o) => o.op === 'write' && o.path === DROP_IN)).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_off' && o.seq > host.callsOf('condor_off')[0]!.seq));
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
   });
 
-  it('rollback while the master holds the startd in its backoff: the file is put back, no condor_restart is added', async () => {
+  it('rollback while the master holds the startd in its backoff: the file is put back, no restart is added', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const OLD = 'VM_TYPE = kvm\nVM_MEMORY = 512\n';
     // The restarted startd failed its gahp test and exited; the master restarts it after its backoff.
@@ -80,35 +81,35 @@ describe('verify step', () => {
     const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', restartedAt: restartAt, configPath: DROP_IN, configBefore: OLD } });
     const e = await failure(verify.run(ctx));
     expect(e.message).toContain(`the previous config was put back in ${DROP_IN}; the master starts the startd with it in `);
-    expect(e.message).toContain('(HTCondor backs off frequent restarts: no condor_restart added)');
+    expect(e.message).toContain('(HTCondor backs off frequent restarts: no restart added)');
     expect(host.content(DROP_IN)).toBe(OLD);
-    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.callsOf('condor_off')).toEqual([]);
     expect(JSON.parse(host.content(JOURNAL_FILE)!).pendingRestart).toBeUndefined();
   });
 
   it('rollback once the master has started the startd again (backoff over): the rollback restarts it', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const restartAt = 1795470000;
-    const host = new FakeHost({ now: restartAt }).dir('/var/lib').file(DROP_IN, 'new\n').on(RESTART, {})
+    const host = new FakeHost({ now: restartAt }).dir('/var/lib').file(DROP_IN, 'new\n').on(OFF, {}).on(ON, {})
       .file('/var/log/condor/MasterLog', '12/01/26 16:00:30 restarting /usr/sbin/condor_startd in 11 seconds\n12/01/26 16:00:41 Started DaemonCore process "/usr/sbin/condor_startd", pid and pgroup = 4243\n')
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, restartAt + 1) }; });
     const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', restartedAt: restartAt, configPath: DROP_IN, configBefore: 'old\n' } });
     const e = await failure(verify.run(ctx));
     expect(e.message).toContain('and the startd restarted with it');
-    expect(host.callsOf('condor_restart')).toHaveLength(1);
+    expect(host.callsOf('condor_off')).toHaveLength(1);
   });
 
   it('rollback of a file that did not exist removes it', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
-      .on(RESTART, {})
+      .on(OFF, {}).on(ON, {})
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, host.clock + 1) }; });
     const ctx = makeContext({ host, profile, state: { restartReason: 'config changed', restartedAt: host.clock, configPath: DROP_IN, configBefore: null } });
     const e = await failure(verify.run(ctx));
     expect(e.message).toContain('HasVM=false');
     expect(e.hint).toBe('see StartLog and VMGahpLog in /var/log/condor');
     expect(host.exists(DROP_IN)).toBe(false);
-    expect(host.callsOf('condor_restart')).toHaveLength(1);
+    expect(host.callsOf('condor_off')).toHaveLength(1);
   });
 
   it('onFailure keep: the new config stays, no restart; no fresh ad within the timeout is named as such', async () => {
@@ -121,13 +122,13 @@ describe('verify step', () => {
     expect(e.message).toContain('no slot ad from the restarted startd within 10 s');
     expect(e.message).toContain('the new config was kept (verify.onFailure: keep)');
     expect(host.content(DROP_IN)).toBe('new\n');
-    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.callsOf('condor_off')).toEqual([]);
   });
 
   it('the collector this node runs itself is down: VERIFY names it and condor_on -collector, config kept', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
-      .on(RESTART, {})
+      .on(OFF, {}).on(ON, {})
       .on(['condor_config_val', 'DAEMON_LIST'], { stdout: 'MASTER, COLLECTOR, NEGOTIATOR, SCHEDD, STARTD\n' })
       .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_master\ncondor_procd\ncondor_shared_p\ncondor_negotiat\ncondor_schedd\ncondor_startd\n' })
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { exitCode: 1, stderr: 'Error: communication error\nCEDAR:6001:Failed to connect to <127.0.0.1:9618>\n' }; });
@@ -164,15 +165,15 @@ describe('verify step', () => {
     const OLD = '# Written by vm-provision from host profile "kvm-node"\nVM_TYPE = kvm\nVM_MEMORY = 512\n';
     const BACKUP = '/var/lib/vm-provision/backups/50-vm-universe.config.2026-11-23T21-27-00-000Z';
     const host = new FakeHost().dir('/var/lib').file(DROP_IN, NEW).file(BACKUP, OLD)
-      .on(RESTART, {})
+      .on(OFF, {}).on(ON, {})
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, host.clock + 1) }; });
     const lastConfig = { path: DROP_IN, backup: BACKUP, writtenAt: '2026-11-23T21:27:00.000Z', sha256: sha256(NEW), verified: false };
     const ctx = makeContext({ host, profile, journal: { pendingRestart, lastConfig }, state: { restartReason: 'a previous run left a restart pending (config changed)', restartedAt: host.clock } });
     const e = await failure(verify.run(ctx));
     expect(e.message).toContain(`the previous config was put back in ${DROP_IN}`);
     expect(host.content(DROP_IN)).toBe(OLD);
-    expect(host.commandLines().filter((l) => l === 'condor_restart -startd')).toHaveLength(1);
-    expect(host.indexOf((o) => o.op === 'write' && o.path === DROP_IN)).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_restart'));
+    expect(host.commandLines().filter((l) => l === 'condor_off -startd')).toHaveLength(1);
+    expect(host.indexOf((o) => o.op === 'write' && o.path === DROP_IN)).toBeLessThan(host.indexOf((o) => o.op === 'exec' && o.argv[0] === 'condor_off'));
     expect(JSON.parse(host.content(JOURNAL_FILE)!)).toEqual({});
   });
 
@@ -197,7 +198,7 @@ describe('verify step', () => {
     const NEW = 'VM_TYPE = kvm\nVM_MEMORY = 1024\n';
     const mk = (lastConfig: object, content = NEW) => {
       const host = new FakeHost().dir('/var/lib').file(DROP_IN, content).file('/b', 'old\n')
-        .on(RESTART, {})
+        .on(OFF, {}).on(ON, {})
         .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { stdout: ad(false, host.clock + 1) }; });
       return { host, ctx: makeContext({ host, profile, journal: { lastConfig: { path: DROP_IN, backup: '/b', writtenAt: 'x', sha256: sha256(NEW), ...lastConfig } }, state: { restartReason: 'the startd advertises HasVM=false', restartedAt: host.clock } }) };
     };
@@ -205,7 +206,7 @@ describe('verify step', () => {
       const e = await failure(verify.run(ctx));
       expect(e.message).toContain('nothing to roll back');
       expect(host.content(DROP_IN)).not.toBe('old\n');
-      expect(host.callsOf('condor_restart')).toEqual([]);
+      expect(host.callsOf('condor_off')).toEqual([]);
     }
   });
 
@@ -213,7 +214,7 @@ describe('verify step', () => {
   it('condor_status cannot ask the collector: VERIFY says so, and the new config is kept (no rollback, no restart)', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const host = new FakeHost().dir('/var/lib').file(DROP_IN, 'new\n')
-      .on(RESTART, {})
+      .on(OFF, {}).on(ON, {})
       .on(['condor_config_val', 'DAEMON_LIST'], { stdout: 'MASTER, STARTD\n' })
       .on(['ps', '-e', '-o', 'comm='], { stdout: 'condor_master\ncondor_startd\n' })
       .onCommand('condor_status', () => { vi.setSystemTime(Date.now() + 4000); return { exitCode: 1, stderr: 'Error: communication error\nSECMAN:2010:Received "DENIED" from server for user unauthenticated@unmapped using no authentication method, which may imply host-based security.\n' }; });
@@ -224,7 +225,7 @@ describe('verify step', () => {
     expect(e.message).toContain('DENIED');
     expect(e.message).toContain('not rolled back');
     expect(host.content(DROP_IN)).toBe('new\n');
-    expect(host.callsOf('condor_restart')).toEqual([]);
+    expect(host.callsOf('condor_off')).toEqual([]);
   });
 
   it('--check: pending when a restart would happen, no exec', async () => {
