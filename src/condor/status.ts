@@ -42,6 +42,23 @@ export async function querySlots(host: Host, machine: string): Promise<{ slots: 
   return { slots: parseSlotLines(r.stdout) };
 }
 
+/**
+ * querySlots with each ad's LastHeardFrom (the collector's clock) in front: preflight's clock check and the restart
+ * step's look at the slots in one condor_status. heard is empty when the collector could not be asked.
+ */
+export async function querySlotsHeard(host: Host, machine: string): Promise<{ slots: SlotVm[]; heard: number[]; error?: string }> {
+  const r = await host.exec('condor_status', ['-af:t', 'LastHeardFrom', ...SLOT_ATTRS, '-constraint', `Machine == "${machine.replace(/["\\]/g, '')}"`], { timeoutMs: 30_000 });
+  if (r.exitCode !== 0) return { slots: [], heard: [], error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
+  const heard: number[] = [];
+  const rest = r.stdout.split('\n').filter((l) => l.trim()).map((l) => {
+    const tab = l.indexOf('\t');
+    const first = tab < 0 ? l : l.slice(0, tab);
+    if (/^\d+$/.test(first.trim())) heard.push(Number(first.trim()));
+    return tab < 0 ? '' : l.slice(tab + 1);
+  });
+  return { slots: parseSlotLines(rest.join('\n')), heard };
+}
+
 export interface Expected { vmType: string; vmMemory: number }
 
 /**

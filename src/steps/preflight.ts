@@ -9,7 +9,8 @@ import { checkSupport } from '../condor/support.ts';
 import { checkNetworkingTypes } from '../condor/knobs.ts';
 import { vmwareChecks } from '../vmware/checks.ts';
 import { checkRestartMode } from '../condor/restart-modes.ts';
-import { CLOCK_HINT, clockSkew, describeSkew, lastHeardFrom } from '../condor/clock.ts';
+import { CLOCK_HINT, clockSkew, describeSkew } from '../condor/clock.ts';
+import { querySlotsHeard } from '../condor/status.ts';
 
 function kvmChecks(ctx: RunContext, found: string[]) {
   const { kvm } = ctx.facts;
@@ -42,7 +43,9 @@ function xenChecks(ctx: RunContext, found: string[]) {
 
 /** Before any change: a clock far off from the collector's would make verify judge the restart wrong. */
 async function clockCheck(ctx: RunContext): Promise<void> {
-  const skew = clockSkew(await ctx.host.now(), await lastHeardFrom(ctx.host, ctx.facts.condor.fullHostname ?? ctx.facts.hostname));
+  const q = await querySlotsHeard(ctx.host, ctx.facts.condor.fullHostname ?? ctx.facts.hostname);
+  ctx.state.preflightSlots = q.error ? { slots: [], error: q.error } : { slots: q.slots };
+  const skew = clockSkew(await ctx.host.now(), q.heard);
   if (!skew) return;
   throw new VmpError('PREFLIGHT', `${describeSkew(skew)}: vm-provision tells the restarted startd by its DaemonStartTime, and HTCondor compares clocks across the pool; nothing was changed`, {
     hint: CLOCK_HINT,

@@ -178,6 +178,7 @@ export const restart: Step = {
       if (ctx.check) notes.push(`would turn the startd on (${GRACEFUL_ON.join(' ')}): a run stopped at ${off.since} had turned it off to restart it`);
       else {
         await startdOn(ctx);
+        state.preflightSlots = undefined; // the startd is starting again: look afresh
         notes.push(`turned the startd on (${GRACEFUL_ON.join(' ')}): a run stopped at ${off.since} had turned it off to restart it`);
       }
     }
@@ -196,7 +197,8 @@ export const restart: Step = {
     let taken = '';
     if (!reason) {
       const machine = ctx.facts.condor.fullHostname ?? ctx.facts.hostname;
-      const q = await querySlots(ctx.host, machine);
+      // Nothing changed since preflight read the slots (no config written, no restart): its look is this one.
+      const q = state.preflightSlots ?? await querySlots(ctx.host, machine);
       state.slots = q.slots;
       const running = await askRunningStartd(ctx);
       const differs = running.sources ? runningDiffers(running.sources, wantedRunning(ctx)) : undefined;

@@ -296,7 +296,10 @@ export function fakeNode(opts: NodeOptions = {}): { host: FakeHost; node: NodeSt
       node.startdOff = false;
       return { stdout: 'Sent "Spawn-Daemon" command for "startd" to local master\n' };
     })
-    .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af:t', () => node.collectorFailure ?? { stdout: slotAdLine(node) })
+    .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af:t', (c, h) => node.collectorFailure ?? {
+      // preflight asks for LastHeardFrom first (the collector heard from the startd just now)
+      stdout: c.args[1] === 'LastHeardFrom' ? slotAdLine(node).split('\n').map((l) => (l ? `${h.clock}\t${l}` : l)).join('\n') : slotAdLine(node),
+    })
     // The collector heard from the startd just now (the clock check in preflight).
     .on((c) => c.cmd === 'condor_status' && c.args[0] === '-af' && c.args[1] === 'LastHeardFrom', (_c, h) => node.collectorFailure ?? { stdout: `${h.clock}\n` })
     // An execute node of a pool whose collector runs elsewhere (as in the captured ps output).

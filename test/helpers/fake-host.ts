@@ -72,7 +72,7 @@ export class FakeHost implements Host {
     this.clock = opts.now ?? FAKE_NOW;
     this.strictReads = opts.strictReads ?? false;
     // Preflight's clock check asks the collector when it last heard from the node: no ad, unless a test says so.
-    this.on((c) => c.cmd === 'condor_status' && c.args[0] === '-af' && c.args[1] === 'LastHeardFrom', { stdout: '' });
+    this.on((c) => c.cmd === 'condor_status' && (c.args[0] === '-af' || c.args[0] === '-af:t') && c.args[1] === 'LastHeardFrom', { stdout: '' });
   }
 
   // ---- building the node ----

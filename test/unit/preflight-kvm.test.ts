@@ -57,3 +57,36 @@ describe('preflight: VM networking type user (passt)', () => {
     expect(r.status).toBe('ok');
   });
 });
+
+// One condor_status serves the clock check and the restart step's look at the slots (a no-op ran two).
+describe('preflight: the clock check reads the slot ads with LastHeardFrom', () => {
+  const line = (heard: number) => `${heard}\tslot1@vmp-clim4ti-1\ttrue\tkvm\t1024\t1795468548\tUnclaimed\tIdle\n`;
+  const kvm = { vmx: false, svm: false, devKvm: true };
+
+  it('clocks agree: ok, and the slots are kept for the restart step', async () => {
+    const host = new FakeHost();
+    host.on((c) => c.cmd === 'condor_status' && c.args[1] === 'LastHeardFrom', { stdout: line(host.clock - 30) });
+    const ctx = makeContext({ host, facts: factsFixture({ kvm }) });
+    await preflight.run(ctx);
+    expect(host.commandLines().filter((l) => l.startsWith('condor_status'))).toHaveLength(1);
+    expect(ctx.state.preflightSlots?.slots).toMatchObject([{ name: 'slot1@vmp-clim4ti-1', hasVm: true, vmType: 'kvm', vmMemory: 1024, daemonStartTime: 1795468548, state: 'Unclaimed' }]);
+  });
+
+  it('the node 5 years ahead of the collector: PREFLIGHT names the skew, nothing changed', async () => {
+    const host = new FakeHost();
+    host.on((c) => c.cmd === 'condor_status' && c.args[1] === 'LastHeardFrom', { stdout: line(host.clock - 5 * 365 * 86400) });
+    const ctx = makeContext({ host, facts: factsFixture({ kvm }) });
+    const e = await preflight.run(ctx).then(() => undefined, (err: unknown) => err);
+    if (!isVmpError(e)) throw new Error(`expected a VmpError, got ${String(e)}`);
+    expect(e.message).toMatch(/^this node's clock .* is about 5\.0 years ahead of the collector's/);
+    expect(host.mutations()).toEqual([]);
+  });
+
+  it('the collector cannot be asked: no skew judged; the restart step is told the error', async () => {
+    const host = new FakeHost();
+    host.on((c) => c.cmd === 'condor_status' && c.args[1] === 'LastHeardFrom', { exitCode: 1, stderr: 'Error: communication error\n' });
+    const ctx = makeContext({ host, facts: factsFixture({ kvm }) });
+    await preflight.run(ctx);
+    expect(ctx.state.preflightSlots).toEqual({ slots: [], error: 'Error: communication error' });
+  });
+});

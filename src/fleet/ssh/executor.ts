@@ -46,6 +46,8 @@ export const execaRunner: SshRunner = async (argv, o = {}) => {
 /** Where the fleet keeps shipped builds and profiles on a node (content-addressed: a file there is complete). */
 export const REMOTE_DIR = '/var/lib/vm-provision/fleet';
 export const MIN_NODE_MAJOR = 20;
+/** Next to the build: `<dev:inode:size:mtime of the node binary> <node -v>`; node -v is asked only when the binary changed. */
+export const NODE_VERSION_FILE = '.node-version';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const tail = (s: string, n = 5) => s.trim().split('\n').filter((l) => l.trim()).slice(-n).join('\n');
@@ -96,6 +98,8 @@ export interface StartScript {
   stage?: string;
   /** Run after the agent when it exited 0, in the same session (the gate's first look at the node's slots). */
   after?: string;
+  /** --check: the script writes nothing but the profile it was asked to (the node's version cache is read only). */
+  readOnly?: boolean;
 }
 
 /** `cat > tmp` (or base64 -d), check the hash on the node, then rename: the destination is only ever complete. */
@@ -116,15 +120,25 @@ function placeFile(dest: string, sha: string, fill: string, onFail: string): str
 export function startScript(o: StartScript): string {
   const q = shellQuote;
   const withTimeout = ['timeout', '-k', '30', String(o.timeoutSeconds), ...o.agent];
+  const nv = `${dirname(o.bundle)}/${NODE_VERSION_FILE}`;
   return [
     `echo ${MARK_PREFLIGHT}`,
     'umask 022',
     ...(o.stage ? [`trap 'rm -rf ${o.stage}' EXIT`, "trap 'exit 129' HUP INT TERM"] : []),
     // An upload whose writer died (controller killed) is removed; a live one is another controller's.
-    `for f in ${q(REMOTE_DIR)}/.upload.* ${q(REMOTE_DIR)}/profiles/.upload.*; do [ -e "$f" ] || continue; p=\${f##*.}; kill -0 "$p" 2>/dev/null || rm -f "$f"; done`,
+    `for f in ${q(REMOTE_DIR)}/.upload.* ${q(REMOTE_DIR)}/profiles/.upload.* ${q(nv)}.*; do [ -e "$f" ] || continue; p=\${f##*.}; kill -0 "$p" 2>/dev/null || rm -f "$f"; done`,
     ...(o.bundleFromStdin ? [placeFile(o.bundle, o.bundleFromStdin, 'cat', 'echo transfer=bundle; exit 3')] : []),
     ...(o.profileInline ? [`[ -f ${q(o.profile)} ] || { ${placeFile(o.profile, o.profileInline.sha, `echo ${o.profileInline.bytes.toString('base64')} | base64 -d`, 'echo profile-write=failed').replace(/\n/g, '; ')}; }`] : []),
-    'if command -v node >/dev/null 2>&1; then v=$(node -v 2>/dev/null); else v=; fi; echo "node=$v"',
+    // node -v starts Node.js (~60 ms of CPU on Debian's build): its answer is kept per node binary (device, inode,
+    // size, mtime), so an upgraded or replaced node is asked again.
+    'v=; if n=$(command -v node 2>/dev/null); then',
+    '  k=$(stat -L -c %d:%i:%s:%Y "$n" 2>/dev/null); c=',
+    `  [ -r ${q(nv)} ] && read -r c < ${q(nv)}`,
+    '  if [ -n "$k" ] && [ "${c%% *}" = "$k" ]; then v=${c#* }; else v=$(node -v 2>/dev/null)',
+    ...(o.readOnly ? [] : [`    [ -n "$k" ] && [ -n "$v" ] && [ -d ${q(dirname(o.bundle))} ] && printf '%s %s\\n' "$k" "$v" > ${q(nv)}.$$ && mv -f ${q(nv)}.$$ ${q(nv)}`]),
+    '  fi',
+    'fi',
+    'echo "node=$v"',
     `b=0; [ -f ${q(o.bundle)} ] && b=1; echo bundle=$b`,
     `p=0; [ -f ${q(o.profile)} ] && p=1; echo profile=$p`,
     '( . /etc/os-release 2>/dev/null; echo "os=${ID:-} ${ID_LIKE:-}" )',
@@ -415,7 +429,7 @@ export function createSshExecutor(plan: FleetPlan, o: SshExecutorOptions = {}): 
       const script = startScript({
         bundle: o.bundleAt, profile: o.profileAt, agent: agentArgv(o.bundleAt, o.profileAt, job.check, !!job.diff), timeoutSeconds,
         ...(o.shipBundle ? { bundleFromStdin: bundleSha } : {}), ...(o.inlineProfile && inline ? { profileInline: inline } : {}), ...(o.stage ? { stage: o.stage } : {}),
-        ...(afterAgent && !job.check ? { after: afterAgent } : {}),
+        ...(afterAgent && !job.check ? { after: afterAgent } : {}), ...(job.check ? { readOnly: true } : {}),
       });
       let so = new StartOutput((chunk) => output.push(chunk).forEach((s) => job.onStep(s)));
       return {

@@ -167,6 +167,32 @@ describe('ssh executor', () => {
     expect(await run({ exitCode: 124, stdout: '', stderr: '' })).toMatchObject({ outcome: 'failed', failure: 'timeout' });
   });
 
+  it('the start script asks node -v once per node binary: kept next to the build, asked again when the binary changes; --check only reads', async () => {
+    const { execa } = await import('execa');
+    const { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } = await import('node:fs');
+    const d = mkdtempSync(join(tmpdir(), 'vmpn-'));
+    const bin = join(d, 'bin');
+    mkdirSync(bin);
+    mkdirSync(join(d, 'b'));
+    const calls = join(d, 'calls');
+    writeFileSync(join(bin, 'node'), `#!/bin/sh\necho "$@" >> ${calls}\necho v20.19.2\n`);
+    chmodSync(join(bin, 'node'), 0o755);
+    const o = { bundle: join(d, 'b/vm.mjs'), profile: join(d, 'p.yaml'), agent: ['true'], timeoutSeconds: 5 };
+    const env = { PATH: `${bin}:/usr/bin:/bin` };
+    const asked = () => { try { return readFileSync(calls, 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
+    const check = await execa('sh', ['-c', startScript({ ...o, readOnly: true })], { env, reject: false });
+    expect(check.stdout).toContain('node=v20.19.2');
+    expect(() => readFileSync(join(d, 'b/.node-version'))).toThrow();
+    const r1 = await execa('sh', ['-c', startScript(o)], { env, reject: false });
+    const r2 = await execa('sh', ['-c', startScript(o)], { env, reject: false });
+    expect([r1.stdout, r2.stdout].every((x) => x.includes('node=v20.19.2'))).toBe(true);
+    expect(asked()).toBe(2); // the --check run and the first run; the second read the file
+    expect(readFileSync(join(d, 'b/.node-version'), 'utf8')).toMatch(/^\d+:\d+:\d+:\d+ v20\.19\.2\n$/);
+    utimesSync(join(bin, 'node'), new Date(), new Date(Date.now() + 5000));
+    await execa('sh', ['-c', startScript(o)], { env, reject: false });
+    expect(asked()).toBe(3);
+  });
+
   it('the start script\'s output splits at the run mark, whatever the chunks', () => {
     const agent: string[] = [];
     const so = new StartOutput((c) => agent.push(c));
