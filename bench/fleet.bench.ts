@@ -218,7 +218,7 @@ async function main() {
         await wakeLibvirt();
         const fr = await fleet('fleet-2048.yaml', 'changed', fleetEnv(), warm.fleet);
         fRestart = fr;
-        // The node's own share: condor_restart until the startd advertises the VM universe (the agent's restart + verify).
+        // The node's own share: the restart until the startd advertises the VM universe (the agent's restart + verify).
         const steps = fr.stdout.split('\n').filter((l) => l.startsWith('{"type":"step"')).map((l) => JSON.parse(l) as { host: string; step: string; ms?: number });
         const byHost = new Map<string, number>();
         for (const x of steps) if ((x.step === 'restart' || x.step === 'verify') && x.ms !== undefined) byHost.set(x.host, (byHost.get(x.host) ?? 0) + x.ms);
@@ -245,9 +245,9 @@ async function main() {
         `  no-op rollout, warm  fleet ${s(fw)}   ansible -f ${n} ${s(aw)}   ratio ${(aw / fw).toFixed(1)}x   (medians of ${runs}; connections reused from each tool's previous run; target >= 10x)`,
         `  no-op rollout, cold  fleet ${s(fn)}   ansible -f ${n} ${s(an)}   ratio ${(an / fn).toFixed(1)}x   (medians of ${runs}; every run connects afresh)`,
         fRestart && aRestart
-          ? `  restart rollout      fleet ${s(fRestart.ms)}   ansible -f ${n} ${s(aRestart.ms)}   ratio ${(aRestart.ms / fRestart.ms).toFixed(1)}x   (warm; target >= 5x)`
+          ? `  restart rollout      fleet ${s(fRestart.ms)}   ansible -f ${n} ${s(aRestart.ms)}   ratio ${(aRestart.ms / fRestart.ms).toFixed(1)}x   (warm; target >= 5x; fleet: condor_off + condor_on -startd, the play: condor_restart -startd)`
           : `  restart rollout      not measured: ${restartError}`,
-        ...(nodeRestart.length ? [`    of which the node's own restart (condor_restart -startd until the VM universe is advertised), median over hosts ${s(med(nodeRestart))}, max ${s(Math.max(...nodeRestart))}`] : []),
+        ...(nodeRestart.length ? [`    of which the node's own restart (condor_off + condor_on -startd until the VM universe is advertised), median over hosts ${s(med(nodeRestart))}, max ${s(Math.max(...nodeRestart))}`] : []),
         `  controller CPU/host, no-op warm fleet ${per(fWarm)} (${per(fWarm, true)} with its ssh masters)   ansible ${per(aWarm)} (${per(aWarm, true)} with its masters)   (target <= 50 ms, fleet)`,
         `  controller CPU/host, no-op cold fleet ${per(fNoop)} (${per(fNoop, true)} with its ssh masters)   ansible ${per(aNoop)} (${per(aNoop, true)} with its masters)`,
         ...(fRestart && aRestart ? [`  controller CPU/host, restart    fleet ${per([fRestart])} (${per([fRestart], true)} with its ssh masters)   ansible ${per([aRestart])} (${per([aRestart], true)} with its masters)`] : []),

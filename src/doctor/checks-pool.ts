@@ -48,6 +48,10 @@ export function checkJournal(e: Evidence, restartOwed: boolean): Finding {
   const ev: string[] = [];
   if (d.pendingRestart) ev.push(`${JOURNAL_FILE}: pendingRestart since ${d.pendingRestart.since}: ${d.pendingRestart.reason}`);
   if (d.pendingDrain) ev.push(`${JOURNAL_FILE}: pendingDrain request id ${d.pendingDrain.requestId} on ${d.pendingDrain.target} since ${d.pendingDrain.since}: ${d.pendingDrain.reason}`);
+  if (d.startdOff) {
+    return problem('journal', `vm-provision turned the startd off at ${d.startdOff.since} to restart it and was stopped before turning it on: the master holds it off`,
+      'condor_on -startd (or run vm-provision apply PROFILE: it does that first)', [`${JOURNAL_FILE}: startdOff since ${d.startdOff.since}`, ...ev]);
+  }
   if (d.pendingDrain) {
     return warn('journal', `a drain vm-provision started is still on (request id ${d.pendingDrain.requestId}): the startd restarts with the new config when its jobs are done`,
       `let it finish (the next vm-provision apply sees it through), or cancel it: condor_drain -cancel -request-id ${d.pendingDrain.requestId} '${d.pendingDrain.target}'`, ev);

@@ -24,7 +24,7 @@ const STAGED = '/var/lib/vm-provision/staged';
 const LOCK = '/run/vm-provision.lock';
 const PIDFILE = '/run/vmp-kill-test.pid';
 const STEPS = ['preflight', 'packages', 'services', 'condor-config', 'restart', 'verify'];
-const JOURNAL_KEYS = new Set(['pendingRestart', 'pendingInstall', 'pendingDrain', 'lastConfig', 'lastFailure']);
+const JOURNAL_KEYS = new Set(['pendingRestart', 'pendingInstall', 'pendingDrain', 'startdOff', 'lastConfig', 'lastFailure']);
 
 const KILLS = Math.max(1, Number(process.env.VMP_KILLS ?? 4));
 const LANES = Math.max(1, Math.min(KILLS, Number(process.env.VMP_KILL_NODES ?? 2)));
@@ -211,8 +211,8 @@ describe.skipIf(testbedReason())(kvmTitle(`kill -9 at ${KILLS} random instants o
       const journalText = await fileOrUndefined(node, JOURNAL);
       problems.push(...journalProblems(journalText, 'after the next run'));
       if (journalText !== undefined && next.r.exitCode === 0) {
-        const j = JSON.parse(journalText) as { pendingRestart?: unknown; pendingInstall?: unknown; pendingDrain?: unknown; lastConfig?: { verified?: boolean } };
-        for (const k of ['pendingRestart', 'pendingInstall', 'pendingDrain'] as const) if (j[k]) problems.push(`after the next run: the journal still has ${k}`);
+        const j = JSON.parse(journalText) as { pendingRestart?: unknown; pendingInstall?: unknown; pendingDrain?: unknown; startdOff?: unknown; lastConfig?: { verified?: boolean } };
+        for (const k of ['pendingRestart', 'pendingInstall', 'pendingDrain', 'startdOff'] as const) if (j[k]) problems.push(`after the next run: the journal still has ${k}`);
         if (j.lastConfig?.verified === false) problems.push('after the next run: the journal has the config unverified');
       }
       problems.push(...(await backupProblems(node, known, 'after the next run')));

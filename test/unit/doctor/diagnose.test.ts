@@ -230,6 +230,13 @@ describe('doctor on a fake node', () => {
     expect(byCheck(d, 'journal').action).toContain("condor_drain -cancel -request-id 7 '<10.213.0.2:9618>'");
   });
 
+  it('a startd vm-provision turned off and never on (a run killed between condor_off and condor_on): a problem, condor_on -startd', async () => {
+    const { host } = doctorNode({ files: { [JOURNAL_FILE]: JSON.stringify({ startdOff: { since: '2026-12-02T01:00:00.000Z' }, pendingRestart: { reason: 'config changed', since: '2026-12-02T01:00:00.000Z' } }) } });
+    const d = await diagnoseFake(host);
+    expect(byCheck(d, 'journal')).toMatchObject({ status: 'problem', summary: expect.stringMatching(/turned the startd off at 2026-12-02T01:00:00.000Z to restart it/), action: expect.stringMatching(/^condor_on -startd/) });
+    expect(d.healthy).toBe(false);
+  });
+
   it('run as a user other than root: a warning that the checks ran as that user', async () => {
     const { host } = doctorNode();
     host.on(['id', '-u'], { stdout: '1000\n' });
