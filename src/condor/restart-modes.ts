@@ -41,7 +41,7 @@ export function checkRestartMode(spec: RestartSpec, version: CondorVersion): voi
 /** The (first) command that restarts the startd in this mode; `target` (the startd's MyAddress) is needed to drain. */
 export function restartArgv(spec: RestartSpec, target?: string): string[] {
   switch (spec.mode) {
-    case 'graceful': return GRACEFUL_OFF;
+    case 'graceful': return [...GRACEFUL_OFF];
     case 'peaceful': return ['condor_restart', '-peaceful', '-startd'];
     case 'drain':
       if (!target) throw new Error('restartArgv: drain needs the startd address');

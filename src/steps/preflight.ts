@@ -44,7 +44,7 @@ function xenChecks(ctx: RunContext, found: string[]) {
 /** Before any change: a clock far off from the collector's would make verify judge the restart wrong. */
 async function clockCheck(ctx: RunContext): Promise<void> {
   const q = await querySlotsHeard(ctx.host, ctx.facts.condor.fullHostname ?? ctx.facts.hostname);
-  ctx.state.preflightSlots = q.error ? { slots: [], error: q.error } : { slots: q.slots };
+  ctx.state.preflightSlots = q.error ? { slots: [], error: q.error, at: Date.now() } : { slots: q.slots, at: Date.now() };
   const skew = clockSkew(await ctx.host.now(), q.heard);
   if (!skew) return;
   throw new VmpError('PREFLIGHT', `${describeSkew(skew)}: vm-provision tells the restarted startd by its DaemonStartTime, and HTCondor compares clocks across the pool; nothing was changed`, {

@@ -72,6 +72,9 @@ export async function restartStartd(ctx: RunContext, argv: string[]): Promise<nu
   return at;
 }
 
+/** How old preflight's slot ads may be for the restart step to judge by them (a package install can take minutes). */
+export const PREFLIGHT_SLOTS_FRESH_MS = 10_000;
+
 /** How long condor_on waits for the stopped startd to exit on a master older than ON_DURING_EXIT_SINCE. */
 export const OFF_EXIT_WAIT_MS = 30_000;
 
@@ -197,8 +200,9 @@ export const restart: Step = {
     let taken = '';
     if (!reason) {
       const machine = ctx.facts.condor.fullHostname ?? ctx.facts.hostname;
-      // Nothing changed since preflight read the slots (no config written, no restart): its look is this one.
-      const q = state.preflightSlots ?? await querySlots(ctx.host, machine);
+      // No config written, no restart since preflight read the slots: its look serves while fresh (jobs come and go).
+      const pre = state.preflightSlots;
+      const q = pre && Date.now() - pre.at < PREFLIGHT_SLOTS_FRESH_MS ? pre : await querySlots(ctx.host, machine);
       state.slots = q.slots;
       const running = await askRunningStartd(ctx);
       const differs = running.sources ? runningDiffers(running.sources, wantedRunning(ctx)) : undefined;

@@ -38,8 +38,8 @@ export interface RunState {
   /** The master will start the startd at this time (its restart backoff): verify waits for it. */
   startdBackoffUntil?: number;
   slots?: SlotVm[];
-  /** The slot ads preflight read (with the clock check): the restart step's look when nothing changed since. */
-  preflightSlots?: { slots: SlotVm[]; error?: string };
+  /** The slot ads preflight read (with the clock check) and when (ms): the restart step's look while still fresh. */
+  preflightSlots?: { slots: SlotVm[]; error?: string; at: number };
   /** A drain this run started or continues: verify waits for it, and cancels it on timeout. */
   drain?: { requestId: string; target: string };
 }

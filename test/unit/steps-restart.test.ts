@@ -110,6 +110,17 @@ describe('restart step', () => {
     expect(host.callsOf('condor_on')).toEqual([]);
   });
 
+  it('preflight\'s slot ads serve the restart step while fresh (one condor_status in a no-op); older than 10 s, it asks again', async () => {
+    const slots = [{ name: `slot1@${HOST}`, hasVm: true, vmType: 'kvm', vmMemory: 1024, daemonStartTime: 1795468548 }];
+    const fresh = node();
+    const r = await restart.run(makeContext({ host: fresh, state: { preflightSlots: { slots, at: Date.now() } } }));
+    expect(r.status).toBe('ok');
+    expect(fresh.commandLines()).toEqual([ASK.join(' ')]);
+    const stale = node();
+    await restart.run(makeContext({ host: stale, state: { preflightSlots: { slots, at: Date.now() - 20_000 } } }));
+    expect(stale.commandLines()).toEqual([STATUS.join(' '), ASK.join(' ')]);
+  });
+
   it('nothing changed and the slots match: no restart, only the slot query', async () => {
     const host = node().on(STATUS, { stdout: vmAd });
     const ctx = makeContext({ host });
