@@ -84,4 +84,36 @@ describe.skipIf(testbedReason())(kvmTitle('hardening on a converged node (full n
     expect(restart2?.status).toBe('ok');
     expect(await startdPid(node)).toBe(pid);
   });
+
+  it('graceful is condor_off + condor_on: the master restarts the startd without its backoff; a run stopped between the two is finished by the next', async () => {
+    const lines = async () => (await node.ssh(['cat', '/var/log/condor/MasterLog'])).stdout.split('\n').length;
+    const from = await lines();
+    const m1536 = await putProfile(node, 'graceful-1536.yaml', example.replace('memory: 1024', 'memory: 1536'));
+    const r = await vmp(node, ['apply', m1536, '--json']);
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(jsonLines(r.stdout).find((l) => l.type === 'step' && l.step === 'restart')?.changes).toEqual(['condor_off -startd && condor_on -startd']);
+    const log = (await node.ssh(['cat', '/var/log/condor/MasterLog'])).stdout.split('\n').slice(from - 1).join('\n');
+    expect(log).toMatch(/Handling DAEMON_OFF command for STARTD/);
+    expect(log).toMatch(/Handling DAEMON_ON command for STARTD/);
+    // The master's backoff says "restarting …condor_startd in 10 seconds" (9 + 2^n); after condor_on it is 1 s at most.
+    const delays = [...log.matchAll(/restarting \S*condor_startd in (\d+) seconds?/g)].map((m) => Number(m[1]));
+    expect(delays.every((d) => d <= 1), log).toBe(true);
+    expect(await vmStatus(node)).toBe(`slot1@${node.name} kvm 1536`);
+
+    // As a run killed right after condor_off leaves it: the startd held off, the journal saying so.
+    const since = new Date().toISOString();
+    expect((await node.ssh(['condor_off', '-startd'])).exitCode).toBe(0);
+    const patch = `const f='/var/lib/vm-provision/journal.json';const j=JSON.parse(require('fs').readFileSync(f,'utf8'));j.startdOff={since:'${since}'};j.pendingRestart={reason:'config changed',since:'${since}'};require('fs').writeFileSync(f,JSON.stringify(j))`;
+    expect((await node.ssh(['node', '-e', patch])).exitCode).toBe(0);
+    const d = await vmp(node, ['doctor']);
+    expect(d.exitCode, d.stdout).toBe(1);
+    expect(d.stdout).toMatch(/turned the startd off at .* to restart it and was stopped before turning it on/);
+    const next = await vmp(node, ['apply', m1536, '--json']);
+    expect(next.exitCode, next.stdout).toBe(0);
+    expect(jsonLines(next.stdout).find((l) => l.type === 'step' && l.step === 'restart')?.summary).toMatch(/^turned the startd on \(condor_on -startd\): a run stopped at /);
+    expect(await vmStatus(node)).toBe(`slot1@${node.name} kvm 1536`);
+    const journal = JSON.parse((await node.ssh(['cat', '/var/lib/vm-provision/journal.json'])).stdout) as Record<string, unknown>;
+    expect(journal.startdOff).toBeUndefined();
+    expect(journal.pendingRestart).toBeUndefined();
+  });
 });

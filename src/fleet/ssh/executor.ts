@@ -47,7 +47,7 @@ export const execaRunner: SshRunner = async (argv, o = {}) => {
 export const REMOTE_DIR = '/var/lib/vm-provision/fleet';
 export const MIN_NODE_MAJOR = 20;
 /** Next to the build: `<dev:inode:size:mtime of the node binary> <node -v>`; node -v is asked only when the binary changed. */
-export const NODE_VERSION_FILE = '.node-version';
+export const NODE_VERSION_FILE = 'node-version';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const tail = (s: string, n = 5) => s.trim().split('\n').filter((l) => l.trim()).slice(-n).join('\n');
@@ -120,13 +120,16 @@ function placeFile(dest: string, sha: string, fill: string, onFail: string): str
 export function startScript(o: StartScript): string {
   const q = shellQuote;
   const withTimeout = ['timeout', '-k', '30', String(o.timeoutSeconds), ...o.agent];
-  const nv = `${dirname(o.bundle)}/${NODE_VERSION_FILE}`;
+  const dir = dirname(o.bundle);
+  const nv = `${dir}/${NODE_VERSION_FILE}`;
+  // Written as .upload.node-version.<pid>, then renamed: a writer killed in between leaves what the loop below removes.
+  const uploads = [...new Set([REMOTE_DIR, `${REMOTE_DIR}/profiles`, dir])].map((d) => `${q(d)}/.upload.*`).join(' ');
   return [
     `echo ${MARK_PREFLIGHT}`,
     'umask 022',
     ...(o.stage ? [`trap 'rm -rf ${o.stage}' EXIT`, "trap 'exit 129' HUP INT TERM"] : []),
     // An upload whose writer died (controller killed) is removed; a live one is another controller's.
-    `for f in ${q(REMOTE_DIR)}/.upload.* ${q(REMOTE_DIR)}/profiles/.upload.* ${q(nv)}.*; do [ -e "$f" ] || continue; p=\${f##*.}; kill -0 "$p" 2>/dev/null || rm -f "$f"; done`,
+    `for f in ${uploads}; do [ -e "$f" ] || continue; p=\${f##*.}; kill -0 "$p" 2>/dev/null || rm -f "$f"; done`,
     ...(o.bundleFromStdin ? [placeFile(o.bundle, o.bundleFromStdin, 'cat', 'echo transfer=bundle; exit 3')] : []),
     ...(o.profileInline ? [`[ -f ${q(o.profile)} ] || { ${placeFile(o.profile, o.profileInline.sha, `echo ${o.profileInline.bytes.toString('base64')} | base64 -d`, 'echo profile-write=failed').replace(/\n/g, '; ')}; }`] : []),
     // node -v starts Node.js (~60 ms of CPU on Debian's build): its answer is kept per node binary (device, inode,
@@ -135,7 +138,7 @@ export function startScript(o: StartScript): string {
     '  k=$(stat -L -c %d:%i:%s:%Y "$n" 2>/dev/null); c=',
     `  [ -r ${q(nv)} ] && read -r c < ${q(nv)}`,
     '  if [ -n "$k" ] && [ "${c%% *}" = "$k" ]; then v=${c#* }; else v=$(node -v 2>/dev/null)',
-    ...(o.readOnly ? [] : [`    [ -n "$k" ] && [ -n "$v" ] && [ -d ${q(dirname(o.bundle))} ] && printf '%s %s\\n' "$k" "$v" > ${q(nv)}.$$ && mv -f ${q(nv)}.$$ ${q(nv)}`]),
+    ...(o.readOnly ? [] : [`    [ -n "$k" ] && [ -n "$v" ] && [ -d ${q(dir)} ] && printf '%s %s\\n' "$k" "$v" > ${q(dir)}/.upload.node-version.$$ && mv -f ${q(dir)}/.upload.node-version.$$ ${q(nv)}`]),
     '  fi',
     'fi',
     'echo "node=$v"',

@@ -182,12 +182,12 @@ describe('ssh executor', () => {
     const asked = () => { try { return readFileSync(calls, 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
     const check = await execa('sh', ['-c', startScript({ ...o, readOnly: true })], { env, reject: false });
     expect(check.stdout).toContain('node=v20.19.2');
-    expect(() => readFileSync(join(d, 'b/.node-version'))).toThrow();
+    expect(() => readFileSync(join(d, 'b/node-version'))).toThrow();
     const r1 = await execa('sh', ['-c', startScript(o)], { env, reject: false });
     const r2 = await execa('sh', ['-c', startScript(o)], { env, reject: false });
     expect([r1.stdout, r2.stdout].every((x) => x.includes('node=v20.19.2'))).toBe(true);
     expect(asked()).toBe(2); // the --check run and the first run; the second read the file
-    expect(readFileSync(join(d, 'b/.node-version'), 'utf8')).toMatch(/^\d+:\d+:\d+:\d+ v20\.19\.2\n$/);
+    expect(readFileSync(join(d, 'b/node-version'), 'utf8')).toMatch(/^\d+:\d+:\d+:\d+ v20\.19\.2\n$/);
     utimesSync(join(bin, 'node'), new Date(), new Date(Date.now() + 5000));
     await execa('sh', ['-c', startScript(o)], { env, reject: false });
     expect(asked()).toBe(3);
