@@ -210,11 +210,28 @@ async function main() {
       // Both tools start their restart rollout with every node's libvirtd up (Debian's exits after 120 idle
       // seconds): the startd's VM-universe test then does not wait for it to start again through its socket.
       const wakeLibvirt = () => Promise.all(nodes.map((x) => x.ssh(['virsh', '-c', 'qemu:///system', 'version']).catch(() => undefined)));
+      // A restarted startd runs its mips/kflops benchmarks (one core for seconds each): neither tool's rollout starts
+      // while the other's benchmarks still run on the shared cores (at most 180 s).
+      const quiet = async () => {
+        for (let i = 0; i < 180; i++) {
+          const busy = await Promise.all(nodes.map((x) => x.sh('pgrep -x condor_mips >/dev/null || pgrep -x condor_kflops >/dev/null').then((r) => r.exitCode === 0, () => false)));
+          if (!busy.some(Boolean)) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      };
+      // One idle node, one restart at a time: how long until the new startd is advertised, condor_restart against off/on.
+      const restartOnce = async (x: TestNode, cmd: string): Promise<number> => {
+        const r = await x.sh(`old=$(condor_status -af DaemonStartTime | head -1); t0=$(date +%s%N); ${cmd} >/dev/null || exit 3
+          for i in $(seq 600); do n=$(condor_status -af DaemonStartTime HasVM | head -1); case "$n" in "$old "*|"") sleep 0.1;; *) echo $(( ($(date +%s%N) - t0) / 1000000 )); exit 0;; esac; done; exit 4`, { timeoutMs: 120_000 });
+        if (r.exitCode !== 0) throw new Error(`${cmd} on ${x.name}: exit ${r.exitCode} ${r.stderr}`);
+        return Number(r.stdout.trim());
+      };
       // A restart rollout that fails (the node's side, e.g. its VM-universe test) costs its row, not the table.
       let fRestart: Measure | undefined; let aRestart: Measure | undefined; let restartError = '';
       let nodeRestart: number[] = [];
       try {
         note('restart rollout: fleet 1024 → 2048 (warm, like the rows above)');
+        await quiet();
         await wakeLibvirt();
         const fr = await fleet('fleet-2048.yaml', 'changed', fleetEnv(), warm.fleet);
         fRestart = fr;
@@ -225,6 +242,7 @@ async function main() {
         nodeRestart = [...byHost.values()];
         note(`restart rollout: fleet ${(fRestart.ms / 1000).toFixed(2)} s, CPU ${(fRestart.cpuMs / n).toFixed(0)} ms/host (${((fRestart.allCpuMs ?? NaN) / n).toFixed(0)} with masters)`);
         note('restart rollout: ansible 2048 → 1024');
+        await quiet();
         await wakeLibvirt();
         aRestart = await ansible(1024, 'changed', ansibleEnv(), warm.ansible);
         note(`restart rollout: ansible ${(aRestart.ms / 1000).toFixed(2)} s, CPU ${(aRestart.cpuMs / n).toFixed(0)} ms/host (${((aRestart.allCpuMs ?? NaN) / n).toFixed(0)} with masters)`);
@@ -232,6 +250,17 @@ async function main() {
         restartError = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 400);
         note(`restart rollout FAILED: ${restartError}`);
       }
+      // The single-node restart, both ways, on nodes[0] once the others are quiet.
+      let single: { restart: number; offOn: number } | undefined;
+      try {
+        await quiet();
+        await wakeLibvirt();
+        const restart = await restartOnce(nodes[0]!, 'condor_restart -startd');
+        await quiet();
+        const offOn = await restartOnce(nodes[0]!, 'condor_off -startd && condor_on -startd');
+        single = { restart, offOn };
+        note(`one idle node: condor_restart -startd ${restart} ms, condor_off + condor_on ${offOn} ms until advertised`);
+      } catch (e) { note(`single-node restart not measured: ${(e as Error).message.slice(0, 200)}`); }
 
       const med = (xs: number[]) => { const s = [...xs].sort((p, q) => p - q); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
       const fn = med(fNoop.map((m) => m.ms)); const an = med(aNoop.map((m) => m.ms));
@@ -247,6 +276,7 @@ async function main() {
         fRestart && aRestart
           ? `  restart rollout      fleet ${s(fRestart.ms)}   ansible -f ${n} ${s(aRestart.ms)}   ratio ${(aRestart.ms / fRestart.ms).toFixed(1)}x   (warm; target >= 5x; fleet: condor_off + condor_on -startd, the play: condor_restart -startd)`
           : `  restart rollout      not measured: ${restartError}`,
+        ...(single ? [`    one idle node, one restart (command until the new startd's ad is at the collector): condor_restart -startd ${s(single.restart)}, condor_off + condor_on -startd ${s(single.offOn)}`] : []),
         ...(nodeRestart.length ? [`    of which the node's own restart (condor_off + condor_on -startd until the VM universe is advertised), median over hosts ${s(med(nodeRestart))}, max ${s(Math.max(...nodeRestart))}`] : []),
         `  controller CPU/host, no-op warm fleet ${per(fWarm)} (${per(fWarm, true)} with its ssh masters)   ansible ${per(aWarm)} (${per(aWarm, true)} with its masters)   (target <= 50 ms, fleet)`,
         `  controller CPU/host, no-op cold fleet ${per(fNoop)} (${per(fNoop, true)} with its ssh masters)   ansible ${per(aNoop)} (${per(aNoop, true)} with its masters)`,
