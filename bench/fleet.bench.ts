@@ -221,7 +221,7 @@ async function main() {
       };
       // One idle node, one restart at a time: how long until the new startd is advertised, condor_restart against off/on.
       const restartOnce = async (x: TestNode, cmd: string): Promise<number> => {
-        const r = await x.sh(`old=$(condor_status -af DaemonStartTime | head -1); t0=$(date +%s%N); ${cmd} >/dev/null || exit 3
+        const r = await x.sh(`old=$(condor_status -af DaemonStartTime | head -1); t0=$(date +%s%N); { ${cmd}; } >/dev/null || exit 3
           for i in $(seq 600); do n=$(condor_status -af DaemonStartTime HasVM | head -1); case "$n" in "$old "*|"") sleep 0.1;; *) echo $(( ($(date +%s%N) - t0) / 1000000 )); exit 0;; esac; done; exit 4`, { timeoutMs: 120_000 });
         if (r.exitCode !== 0) throw new Error(`${cmd} on ${x.name}: exit ${r.exitCode} ${r.stderr}`);
         return Number(r.stdout.trim());
