@@ -36,10 +36,15 @@ export function parseSlotLines(stdout: string): SlotVm[] {
   });
 }
 
+/** `condor_status -af:t ATTRS -constraint Machine == "machine"`: stdout, or the error's last lines. */
+async function slotStatus(host: Host, machine: string, attrs: string[]): Promise<{ stdout: string; error?: string }> {
+  const r = await host.exec('condor_status', ['-af:t', ...attrs, '-constraint', `Machine == "${machine.replace(/["\\]/g, '')}"`], { timeoutMs: 30_000 });
+  return r.exitCode === 0 ? { stdout: r.stdout } : { stdout: '', error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
+}
+
 export async function querySlots(host: Host, machine: string): Promise<{ slots: SlotVm[]; error?: string }> {
-  const r = await host.exec('condor_status', ['-af:t', ...SLOT_ATTRS, '-constraint', `Machine == "${machine.replace(/["\\]/g, '')}"`], { timeoutMs: 30_000 });
-  if (r.exitCode !== 0) return { slots: [], error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
-  return { slots: parseSlotLines(r.stdout) };
+  const r = await slotStatus(host, machine, SLOT_ATTRS);
+  return r.error !== undefined ? { slots: [], error: r.error } : { slots: parseSlotLines(r.stdout) };
 }
 
 /**
@@ -47,13 +52,13 @@ export async function querySlots(host: Host, machine: string): Promise<{ slots: 
  * step's look at the slots in one condor_status. heard is empty when the collector could not be asked.
  */
 export async function querySlotsHeard(host: Host, machine: string): Promise<{ slots: SlotVm[]; heard: number[]; error?: string }> {
-  const r = await host.exec('condor_status', ['-af:t', 'LastHeardFrom', ...SLOT_ATTRS, '-constraint', `Machine == "${machine.replace(/["\\]/g, '')}"`], { timeoutMs: 30_000 });
-  if (r.exitCode !== 0) return { slots: [], heard: [], error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') };
+  const r = await slotStatus(host, machine, ['LastHeardFrom', ...SLOT_ATTRS]);
+  if (r.error !== undefined) return { slots: [], heard: [], error: r.error };
   const heard: number[] = [];
   const rest = r.stdout.split('\n').filter((l) => l.trim()).map((l) => {
     const tab = l.indexOf('\t');
-    const first = tab < 0 ? l : l.slice(0, tab);
-    if (/^\d+$/.test(first.trim())) heard.push(Number(first.trim()));
+    const first = (tab < 0 ? l : l.slice(0, tab)).trim();
+    if (/^\d+$/.test(first)) heard.push(Number(first));
     return tab < 0 ? '' : l.slice(tab + 1);
   });
   return { slots: parseSlotLines(rest.join('\n')), heard };
