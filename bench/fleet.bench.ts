@@ -128,13 +128,13 @@ async function main() {
       let k = 0;
       // Warm runs share one cgroup per tool (their masters live on in it between runs); cold runs get their own,
       // removed after the run with everything in it: the next run connects afresh.
-      const fleet = async (file: string, want: 'ok' | 'changed', env = fleetEnv(), shared?: Cg): Promise<Measure & { stdout: string }> => {
+      const fleet = async (file: string, want: 'ok' | 'changed', env = fleetEnv(), shared?: Cg, extra: string[] = [], count = n): Promise<Measure & { stdout: string }> => {
         const cg = shared ?? cgroup(`f${k++}`);
         const u0 = cg?.ms() ?? 0;
         const c0 = childrenCpuMs();
         const m0 = machineCpuMs();
         const t0 = performance.now();
-        const r = await runProc('node', [join(dir, 'vm-provision.mjs'), 'fleet', 'apply', join(dir, file), '--json'], env, cg?.path);
+        const r = await runProc('node', [join(dir, 'vm-provision.mjs'), 'fleet', 'apply', join(dir, file), '--json', ...extra], env, cg?.path);
         const ms = performance.now() - t0;
         const machineMs = machineCpuMs() - m0;
         const cpu = childrenCpuMs() - c0;
@@ -142,7 +142,7 @@ async function main() {
         if (!shared) cg?.remove();
         const hosts = r.stdout.split('\n').filter((l) => l.startsWith('{"type":"host"')).map((l) => JSON.parse(l) as { host: string; outcome: string; cause?: string });
         const bad = hosts.filter((h) => h.outcome !== want);
-        if (r.code !== 0 || hosts.length !== n || bad.length) throw new Error(`fleet ${file}: expected ${n} hosts ${want}, exit 0; got exit ${r.code}, ${JSON.stringify(bad.slice(0, 2))}\n${r.stderr.slice(-2000)}${r.stdout.slice(-1500)}`);
+        if (r.code !== 0 || hosts.length !== count || bad.length) throw new Error(`fleet ${file}: expected ${count} hosts ${want}, exit 0; got exit ${r.code}, ${JSON.stringify(bad.slice(0, 2))}\n${r.stderr.slice(-2000)}${r.stdout.slice(-1500)}`);
         return { ms, cpuMs: cpu, machineMs, ...(all !== undefined ? { allCpuMs: all } : {}), stdout: r.stdout };
       };
 
@@ -206,6 +206,23 @@ async function main() {
       const fSpawns = await counted((env) => fleet('fleet.yaml', 'ok', env, warm.fleet), fleetEnv);
       const aSpawns = await counted((env) => ansible(1024, 'noop', env, warm.ansible), ansibleEnv);
       note(`ssh processes per host in a no-op: fleet ${fSpawns.toFixed(1)}, ansible ${aSpawns.toFixed(1)}`);
+
+      // Floors, measured in this run. The controller: warm no-ops of one host against those of all n give its cost
+      // per run and per host. A node: CPU of `node -e 0` and of one no-op agent run (its commands included) by hand.
+      const fOne: Measure[] = [];
+      for (let i = 0; i < runs; i++) fOne.push(await fleet('fleet.yaml', 'ok', fleetEnv(), warm.fleet, ['--limit', 'n1'], 1));
+      const nodeCpuMs = async (x: TestNode, cmd: string, times: number): Promise<number> => {
+        // `times` prints the shell's own user and system time, then its children's: the last line.
+        const r = await x.sh(`${cmd.includes('$b') ? 'b=$(ls -t /var/lib/vm-provision/fleet/vm-provision-*.mjs | head -n 1); p=$(ls -t /var/lib/vm-provision/fleet/profiles/kvm-node-*.yaml | head -n 1); ' : ''}for i in $(seq ${times}); do ${cmd} >/dev/null 2>&1 || exit 3; done; times`, { timeoutMs: 300_000 });
+        const m = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s\s*$/.exec(r.stdout.trim());
+        if (r.exitCode !== 0 || !m) throw new Error(`${cmd} on ${x.name}: exit ${r.exitCode} ${r.stdout.slice(-200)} ${r.stderr.slice(-200)}`);
+        return ((Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000) / times;
+      };
+      let floors: { nodeStart: number; agent: number } | undefined;
+      try {
+        floors = { nodeStart: await nodeCpuMs(nodes[0]!, 'node -e 0', 10), agent: await nodeCpuMs(nodes[0]!, 'node "$b" apply "$p" --json', 5) };
+        note(`floors on ${nodes[0]!.name}: node -e 0 ${floors.nodeStart.toFixed(0)} ms CPU, one no-op agent run ${floors.agent.toFixed(0)} ms CPU`);
+      } catch (e) { note(`node floors not measured: ${(e as Error).message.slice(0, 200)}`); }
 
       // Both tools start their restart rollout with every node's libvirtd up (Debian's exits after 120 idle
       // seconds): the startd's VM-universe test then does not wait for it to start again through its socket.
@@ -282,6 +299,19 @@ async function main() {
         `  controller CPU/host, no-op cold fleet ${per(fNoop)} (${per(fNoop, true)} with its ssh masters)   ansible ${per(aNoop)} (${per(aNoop, true)} with its masters)`,
         ...(fRestart && aRestart ? [`  controller CPU/host, restart    fleet ${per([fRestart])} (${per([fRestart], true)} with its ssh masters)   ansible ${per([aRestart])} (${per([aRestart], true)} with its masters)`] : []),
         `  ssh processes/host, no-op       fleet ${fSpawns.toFixed(1)}   ansible ${aSpawns.toFixed(1)}`,
+        // What the ratios are made of, from this run's own figures (see bench/README.md, "Floors").
+        (() => {
+          const c1 = med(fOne.map((m) => m.cpuMs)); const cn = med(fWarm.map((m) => m.cpuMs));
+          const perHost = n > 1 ? (cn - c1) / (n - 1) : NaN;
+          return `  floors: controller, warm no-op: ${(c1 - perHost).toFixed(0)} ms per run + ${perHost.toFixed(0)} ms per host (fleet runs of 1 host and of ${n}; per host at N = ${n}: ${(cn / n).toFixed(0)} ms)`;
+        })(),
+        ...(floors ? [
+          `          one idle node: node -e 0 ${floors.nodeStart.toFixed(0)} ms CPU; one no-op agent run ${floors.agent.toFixed(0)} ms CPU (its commands included, by hand)`,
+          `          no-op ratio if the controller, ssh, the gate and HTCondor's daemons cost nothing: ansible's machine CPU/host / the agent's = ${(medOf(aWarm) / n / floors.agent).toFixed(1)}x (warm)`,
+        ] : []),
+        ...(fRestart && aRestart && nodeRestart.length ? [
+          `          restart ratio if the fleet added nothing to the slowest node's own restart: ansible ${s(aRestart.ms).trim()} / ${s(Math.max(...nodeRestart)).trim()} = ${(aRestart.ms / Math.max(...nodeRestart)).toFixed(1)}x`,
+        ] : []),
         // The nodes share this machine's cores: wall time follows the CPU everything spent, nodes included.
         `  machine CPU/host (controller + nodes), no-op warm   fleet ${mach(fWarm)}   ansible ${mach(aWarm)}   ratio ${(medOf(aWarm) / medOf(fWarm)).toFixed(1)}x`,
         `  machine CPU/host (controller + nodes), no-op cold   fleet ${mach(fNoop)}   ansible ${mach(aNoop)}   ratio ${(medOf(aNoop) / medOf(fNoop)).toFixed(1)}x`,
