@@ -212,8 +212,10 @@ async function main() {
       const fOne: Measure[] = [];
       for (let i = 0; i < runs; i++) fOne.push(await fleet('fleet.yaml', 'ok', fleetEnv(), warm.fleet, ['--limit', 'n1'], 1));
       const nodeCpuMs = async (x: TestNode, cmd: string, times: number): Promise<number> => {
-        // `times` prints the shell's own user and system time, then its children's: the last line.
-        const r = await x.sh(`${cmd.includes('$b') ? 'b=$(ls -t /var/lib/vm-provision/fleet/vm-provision-*.mjs | head -n 1); p=$(ls -t /var/lib/vm-provision/fleet/profiles/kvm-node-*.yaml | head -n 1); ' : ''}for i in $(seq ${times}); do ${cmd} >/dev/null 2>&1 || exit 3; done; times`, { timeoutMs: 300_000 });
+        // $b and $p: the build and profile the fleet shipped. `times` prints the shell's own user and system time,
+        // then its children's: the last line.
+        const r = await x.sh(`b=$(ls -t /var/lib/vm-provision/fleet/vm-provision-*.mjs | head -n 1); p=$(ls -t /var/lib/vm-provision/fleet/profiles/kvm-node-*.yaml | head -n 1)
+          for i in $(seq ${times}); do ${cmd} >/dev/null 2>&1 || exit 3; done; times`, { timeoutMs: 300_000 });
         const m = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s\s*$/.exec(r.stdout.trim());
         if (r.exitCode !== 0 || !m) throw new Error(`${cmd} on ${x.name}: exit ${r.exitCode} ${r.stdout.slice(-200)} ${r.stderr.slice(-200)}`);
         return ((Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000) / times;
